@@ -1,0 +1,79 @@
+"""Convene: enrolment, waitlists and attendance for outreach programmes."""
+
+import logging
+import os
+
+from flask import Flask
+from flask_babel import lazy_gettext
+
+from config import CONFIGS, DEV_SECRET_KEY, Config
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application. Without a class, ``CONVENE_ENV`` chooses (production by default)."""
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("CONVENE_ENV", "production")]
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "instance")),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    check_production_settings(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.testing:
+        logging.getLogger("convene").setLevel(logging.INFO)
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    register_extensions(app)
+    register_blueprints(app)
+
+    from app import cli, errors, security, templating
+
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def check_production_settings(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key) < 32 or key == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "Refusing to start: set SECRET_KEY to a random value of at least 32 characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from app import i18n, models  # noqa: F401  (models registers the user loader)
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.models.types import render_migration_item
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.localize_callback = str
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/account")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

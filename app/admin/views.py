@@ -1,0 +1,62 @@
+"""Admin pages: overview, people, outbox."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.admin import bp, services
+from app.extensions import db
+from app.models import MessageStatus, OutboxMessage, User
+from app.permissions import admin_required
+from app.security import redirect_to_safe
+
+
+@bp.get("/")
+@admin_required
+def dashboard():
+    return render_template("admin/dashboard.html", counts=services.platform_counts())
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    query = request.args.get("q", "")
+    page = services.users_page(query, request.args.get("page", 1, type=int))
+    return render_template("admin/users.html", page=page, query=query)
+
+
+@bp.post("/users/<int:user_id>/programme-creator")
+@admin_required
+def set_programme_creator(user_id: int):
+    user = db.get_or_404(User, user_id)
+    allowed = request.form.get("allowed") == "1"
+    services.set_may_create_programmes(user, allowed)
+    if allowed:
+        flash(_("%(name)s may now create programmes.", name=user.name), "success")
+    else:
+        flash(_("%(name)s may no longer create programmes.", name=user.name), "info")
+    return redirect_to_safe(request.form.get("next"), "admin.users")
+
+
+@bp.get("/outbox")
+@admin_required
+def outbox():
+    status = request.args.get("status")
+    status = MessageStatus(status) if status in set(MessageStatus) else None
+    page = services.outbox_page(status, request.args.get("page", 1, type=int))
+    return render_template("admin/outbox.html", page=page, status=status, statuses=MessageStatus)
+
+
+@bp.get("/outbox/<int:message_id>")
+@admin_required
+def outbox_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("admin/outbox_message.html", message=message)
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@admin_required
+def retry_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    services.retry_message(message)
+    flash(_("The message is queued again."), "success")
+    return redirect(url_for("admin.outbox_message", message_id=message.id))

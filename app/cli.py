@@ -1,0 +1,62 @@
+"""`flask` commands for operators: demo data, mail delivery, the job worker, admins."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app import demo, jobs, outbox
+from app.extensions import db
+from app.models.user import User, normalise_email, user_by_email
+
+demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
+mail_cli = AppGroup("mail", help="The mail outbox.")
+jobs_cli = AppGroup("jobs", help="Background jobs on Redis (RQ).")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@demo_cli.command("load")
+def load_demo():
+    """Create the demo accounts (and leave existing ones alone)."""
+    accounts = demo.load_demo_accounts()
+    click.echo("Demo accounts (password for all: %s)" % demo.DEMO_PASSWORD)
+    for account in accounts:
+        click.echo(f"  {account.role:<10} {account.email}")
+
+
+@mail_cli.command("deliver")
+def deliver_mail():
+    """Send every message that is due (for cron when no worker runs)."""
+    report = outbox.deliver_due()
+    click.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}")
+
+
+@jobs_cli.command("worker")
+def worker():
+    """Run an RQ worker for Convene's queue (needs REDIS_URL)."""
+    if not current_app.config["REDIS_URL"]:
+        raise click.UsageError("Set REDIS_URL to run a worker.")
+    from rq import Worker
+
+    queue = jobs.queue()
+    Worker([queue], connection=queue.connection).work()
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin(email: str, name: str, password: str):
+    """Create a platform admin, or make an existing account one."""
+    user = user_by_email(email)
+    if user is None:
+        user = User(email=normalise_email(email), name=name)
+        user.set_password(password)
+        db.session.add(user)
+    user.is_admin = True
+    db.session.commit()
+    click.echo(f"{user.email} is an admin.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (demo_cli, mail_cli, jobs_cli, users_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,84 @@
+"""Which language and time zone a page is shown in.
+
+Language: the signed-in user's setting, else a `?lang=` choice remembered for
+the visit, else the browser's Accept-Language, else English.
+"""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+
+#: Browser language tags that mean Traditional Chinese (and plain "zh", where
+#: Traditional is still the better guess than English).
+_CHINESE_TRADITIONAL = {"zh-hant", "zh-tw", "zh-hk", "zh-mo", "zh"}
+
+
+def supported_locales() -> dict[str, str]:
+    return current_app.config["LANGUAGES"]
+
+
+def locale_from_accept_language(accept: LanguageAccept, supported: dict[str, str]) -> str | None:
+    """The first supported language in the browser's order of preference."""
+    for tag, _quality in accept:
+        tag = tag.lower().replace("_", "-")
+        if tag.startswith("zh-hans") or tag in {"zh-cn", "zh-sg"}:
+            continue  # Simplified Chinese readers: fall through to their next choice
+        if tag in _CHINESE_TRADITIONAL or tag.startswith("zh-hant"):
+            candidate = "zh_Hant"
+        else:
+            candidate = tag.split("-")[0]
+        if candidate in supported:
+            return candidate
+    return None
+
+
+def select_locale() -> str:
+    supported = supported_locales()
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    if session.get("lang") in supported:
+        return session["lang"]
+    chosen = locale_from_accept_language(request.accept_languages, supported)
+    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str | None:
+    if has_request_context() and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return None  # Flask-Babel falls back to BABEL_DEFAULT_TIMEZONE
+
+
+def remember_lang_choice() -> None:
+    """`?lang=xx` on any page switches the language for the rest of the visit."""
+    lang = request.args.get("lang")
+    if lang in supported_locales():
+        session["lang"] = lang
+
+
+def html_lang(locale: str) -> str:
+    """The BCP 47 tag for `<html lang>`: zh_Hant -> zh-Hant."""
+    return locale.replace("_", "-")
+
+
+def is_valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Canonical Area/City zones, sorted, for a select box."""
+    zones = sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    )
+    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(remember_lang_choice)

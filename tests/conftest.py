@@ -1,0 +1,137 @@
+"""Fixtures shared by every test: an app on a clean database, clients, factories.
+
+Tests run on SQLite by default. Set TEST_DATABASE_URL (as `.ci/run` does) to run
+the same suite on PostgreSQL.
+"""
+
+import contextvars
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select
+
+from app import create_app
+from app.extensions import db
+from app.models import OutboxMessage, User
+from config import TestingConfig
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every form, as a browser would.
+
+    `post(..., csrf=False)` sends none, to test the refusal.
+    """
+
+    def csrf_token(self) -> str:
+        html = self.get("/").get_data(as_text=True)
+        return CSRF_INPUT.search(html).group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf:
+            data = dict(kwargs.pop("data", None) or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DATABASE_URL or 'SQLite (a temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.db'}"
+
+
+def run_each_request_in_a_fresh_context(app) -> None:
+    """As on a real server, a request pushes its own app context: `g` (where
+    Flask-Login caches the user) and the database session are then never shared
+    with the test's own context or with another client's request."""
+    wsgi_app = app.wsgi_app
+
+    def isolated(environ, start_response):
+        # Nor is the request's context handed back to the test afterwards.
+        environ.pop("werkzeug.debug.preserve_context", None)
+        return contextvars.Context().run(wsgi_app, environ, start_response)
+
+    app.wsgi_app = isolated
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = CSRFClient
+    run_each_request_in_a_fresh_context(app)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(delete(table))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account: `make_user(email="x@y.org", is_admin=True)`."""
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides) -> User:
+        n = next(counter)
+        password = overrides.pop("password", PASSWORD)
+        user = User(
+            name=overrides.pop("name", f"Person {n}"),
+            email=overrides.pop("email", f"person{n}@example.org"),
+            **overrides,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client: CSRFClient):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return self.client.post(
+            "/account/login", data={"email": email, "password": password, **extra}
+        )
+
+    def login_as(self, user: User) -> User:
+        """Sign in without the login form, for tests about other pages."""
+        with self.client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    def logout(self):
+        return self.client.post("/account/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages queued so far, oldest first."""
+    def messages(kind: str | None = None) -> list[OutboxMessage]:
+        statement = select(OutboxMessage).order_by(OutboxMessage.id)
+        if kind:
+            statement = statement.where(OutboxMessage.kind == kind)
+        db.session.expire_all()
+        return list(db.session.scalars(statement))
+
+    return messages
