@@ -39,7 +39,6 @@ class Config:
 
     #: Redis carries background jobs (RQ) and rate-limit counters when set.
     REDIS_URL = os.environ.get("REDIS_URL")
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     #: Limits for the endpoints people could use to guess passwords or flood inboxes.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
@@ -58,6 +57,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
     PASSWORD_RESET_MAX_AGE = 3600
+    #: Werkzeug's scrypt at its default cost (2**15).
+    PASSWORD_HASH_METHOD = "scrypt"
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -69,6 +70,10 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Convene <no-reply@convene.test>")
     #: How many times a message is tried before it is marked failed for good.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+
+    #: How many reverse proxies stand in front (gunicorn behind nginx: 1). Their
+    #: X-Forwarded-* headers are then trusted for the client address and scheme.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
     #: Public address used in emailed links when no request is at hand (jobs, CLI).
     SERVER_NAME = os.environ.get("SERVER_NAME")
@@ -84,8 +89,11 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key"
-    SQLALCHEMY_DATABASE_URI = "sqlite://"  # tests/conftest.py points this at a real file or PostgreSQL
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: tests/conftest.py points this at a temporary file or at PostgreSQL.
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    REDIS_URL = None
+    #: Still scrypt, at a cost that keeps a suite creating hundreds of accounts quick.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     MAIL_SERVER = None
     SERVER_NAME = None
 

@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from flask_babel import lazy_gettext
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, DEV_SECRET_KEY, Config
 
@@ -23,6 +24,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check_production_settings(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    if proxies := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if not app.testing:
         logging.getLogger("convene").setLevel(logging.INFO)
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -58,6 +61,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, render_item=render_migration_item)
     csrf.init_app(app)
+    # Counters live in Redis when there is one, so that every web node shares them.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)

@@ -18,7 +18,7 @@ users_cli = AppGroup("users", help="Accounts.")
 def load_demo():
     """Create the demo accounts (and leave existing ones alone)."""
     accounts = demo.load_demo_accounts()
-    click.echo("Demo accounts (password for all: %s)" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD})")
     for account in accounts:
         click.echo(f"  {account.role:<10} {account.email}")
 

@@ -22,13 +22,15 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount("admin", "Ada Okafor", "admin@convene.test", is_admin=True),
-    DemoAccount(
-        "organiser", "Priya Raman", "organiser@convene.test", may_create_programmes=True
-    ),
+    DemoAccount("organiser", "Priya Raman", "organiser@convene.test", may_create_programmes=True),
     DemoAccount("helper", "Tom Price", "helper@convene.test"),
     DemoAccount("guardian", "Sam Lewis", "guardian@convene.test", timezone="Europe/London"),
     DemoAccount(
-        "teacher", "Wong Ka-yan", "teacher@convene.test", locale="zh_Hant", timezone="Asia/Hong_Kong"
+        "teacher",
+        "Wong Ka-yan",
+        "teacher@convene.test",
+        locale="zh_Hant",
+        timezone="Asia/Hong_Kong",
     ),
     DemoAccount(
         "student", "Valentina Rojas", "student@convene.test", locale="es", timezone="America/Bogota"

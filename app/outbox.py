@@ -74,10 +74,7 @@ def deliver_due(limit: int = 100) -> DeliveryReport:
     # A session of its own: this runs right after another session's commit.
     with Session(db.engine) as session:
         due = session.scalars(
-            select(OutboxMessage.id)
-            .where(_claimable(now))
-            .order_by(OutboxMessage.id)
-            .limit(limit)
+            select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit)
         ).all()
         for message_id in due:
             claimed = session.execute(

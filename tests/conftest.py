@@ -10,7 +10,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select
+from sqlalchemy import create_engine, delete, select, text
 
 from app import create_app
 from app.extensions import db
@@ -46,7 +46,16 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.db'}"
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.db'}"
+    # A server database outlives the run: start from an empty schema so that
+    # tables left by an older version of the models cannot linger.
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return TEST_DATABASE_URL
 
 
 def run_each_request_in_a_fresh_context(app) -> None:
@@ -127,6 +136,7 @@ def auth(client) -> AuthActions:
 @pytest.fixture
 def outbox(app):
     """The messages queued so far, oldest first."""
+
     def messages(kind: str | None = None) -> list[OutboxMessage]:
         statement = select(OutboxMessage).order_by(OutboxMessage.id)
         if kind:

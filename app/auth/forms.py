@@ -14,9 +14,9 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _new_password_fields(label=_l("Password")):
+def _new_password_fields(label=None):
     password = PasswordField(
-        label,
+        label or _l("Password"),
         validators=[
             DataRequired(),
             Length(

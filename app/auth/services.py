@@ -88,6 +88,10 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
+def reset_link_minutes() -> int:
+    return current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+
+
 def request_password_reset(email: str) -> None:
     """Email a reset link if the account exists; say nothing either way."""
     user = user_by_email(email)
@@ -99,7 +103,7 @@ def request_password_reset(email: str) -> None:
         subject=_l("Reset your Convene password"),
         template="reset_password",
         reset_url=url_for("auth.reset_password", token=make_reset_token(user), _external=True),
-        valid_minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+        valid_minutes=reset_link_minutes(),
     )
     db.session.commit()
 

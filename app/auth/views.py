@@ -124,7 +124,11 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        return render_template("auth/reset_sent.html", email=form.email.data)
+        return render_template(
+            "auth/reset_sent.html",
+            email=form.email.data,
+            valid_minutes=services.reset_link_minutes(),
+        )
     return render_template("auth/reset_request.html", form=form), form_status(form)
 
 
@@ -133,7 +137,9 @@ def reset_request():
 def reset_password(token: str):
     user = services.user_for_reset_token(token)
     if user is None:
-        return render_template("auth/reset_invalid.html"), 410
+        return render_template(
+            "auth/reset_invalid.html", valid_minutes=services.reset_link_minutes()
+        ), 410
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,7 +37,9 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,0 +1,135 @@
+"""Is Convene safe by default: CSRF, headers, cookies, rate limits, secrets?"""
+
+import pytest
+
+from app import create_app
+from app.extensions import limiter
+from app.security import is_safe_next
+from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/account/login", "/account/signup", "/account/reset", "/account/logout", "/language"],
+)
+def test_is_a_form_post_without_a_csrf_token_refused(client, path):
+    response = client.post(path, data={"email": "a@example.org"}, csrf=False)
+    assert response.status_code == 400
+    assert "The form had expired or was sent from elsewhere" in response.get_data(as_text=True)
+
+
+def test_does_every_page_carry_the_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_do_pages_have_no_inline_script_or_style(client, auth, make_user):
+    auth.login_as(make_user(is_admin=True))
+    for path in ("/", "/account/settings", "/admin/", "/admin/users", "/admin/outbox"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>" not in html
+        assert " style=" not in html, path
+        assert " onclick=" not in html
+
+
+def test_is_the_session_cookie_httponly_and_samesite(client, auth, make_user):
+    make_user(email="lee@example.org")
+    response = auth.login("lee@example.org")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in tests; production sets Secure
+
+
+def test_are_production_cookies_secure():
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
+
+
+@pytest.mark.parametrize("secret", [None, "", "short", DEV_SECRET_KEY])
+def test_does_production_refuse_to_start_without_a_real_secret_key(monkeypatch, secret):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match=r"^Refusing to start: set SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_does_production_start_with_a_real_secret_key(monkeypatch, database_url):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    assert app.config["SESSION_COOKIE_SECURE"]
+
+
+def test_does_the_login_form_slow_down_password_guessing(client, make_user):
+    make_user(email="lee@example.org")
+    statuses = [
+        client.post(
+            "/account/login", data={"email": "lee@example.org", "password": f"guess {n}"}
+        ).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429
+    page = client.post("/account/login", data={"email": "lee@example.org", "password": "x"})
+    assert page.status_code == 429
+    assert "Too many attempts" in page.get_data(as_text=True)
+    # Reading pages is not limited.
+    assert client.get("/account/login").status_code == 200
+
+
+def test_is_the_reset_form_rate_limited(client):
+    statuses = [
+        client.post("/account/reset", data={"email": f"p{n}@example.org"}).status_code
+        for n in range(11)
+    ]
+    assert statuses[-1] == 429
+
+
+def test_do_rate_limits_use_redis_when_configured(database_url):
+    app = create_app(
+        TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL="redis://127.0.0.1:6379/15"
+    )
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+    assert type(limiter.storage).__name__ == "RedisStorage"
+
+
+def test_do_rate_limits_stay_in_memory_without_redis(app):
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize(
+    ("target", "safe"),
+    [
+        ("/account/settings", True),
+        ("/programmes/?kind=summer_school", True),
+        ("", False),
+        (None, False),
+        ("https://evil.example/", False),
+        ("//evil.example", False),
+        ("/\\evil.example", False),
+        ("javascript:alert(1)", False),
+        ("account", False),
+    ],
+)
+def test_which_next_targets_are_safe(target, safe):
+    assert is_safe_next(target) is safe
+
+
+def test_is_the_client_address_taken_from_a_trusted_proxy(database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, TRUSTED_PROXY_COUNT=1)
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.9 https"

@@ -1,0 +1,101 @@
+"""Does the site answer well: home page, health check, error pages, CLI?"""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.extensions import db
+from app.models import User
+
+
+def test_does_the_home_page_invite_visitors_to_sign_up(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/account/signup"' in html
+    assert '<a class="skip-link" href="#main">' in html
+
+
+def test_does_the_home_page_greet_signed_in_people_without_sign_up(client, auth, make_user):
+    auth.login_as(make_user())
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/account/signup"' not in html
+    assert "My account" in html
+
+
+def test_does_healthz_report_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_does_healthz_answer_503_when_the_database_is_down(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "error", "database": "unreachable"}
+
+
+def test_is_an_unknown_page_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Page not found" in html
+    assert 'class="site-header"' in html
+
+
+def test_is_a_wrong_method_a_friendly_405(client):
+    response = client.get("/account/logout")
+    assert response.status_code == 405
+
+
+def test_is_a_crash_a_friendly_500(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in html
+    assert "kaboom" not in html
+
+
+def test_are_error_pages_translated(client):
+    html = client.get("/missing?lang=es").get_data(as_text=True)
+    assert "Página no encontrada" in html
+
+
+def test_does_loading_demo_data_twice_create_each_account_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    second = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == second.exit_code == 0
+    for account in DEMO_ACCOUNTS:
+        assert account.email in second.output
+    emails = db.session.scalars(select(User.email)).all()
+    assert sorted(emails) == sorted(a.email for a in DEMO_ACCOUNTS)
+    admin = db.session.scalar(select(User).where(User.email == "admin@convene.test"))
+    assert admin.is_admin
+    assert admin.check_password(DEMO_PASSWORD)
+
+
+def test_can_an_operator_create_an_admin_from_the_command_line(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "ops@example.org", "--name", "Ops"],
+        input="a long operator passphrase\na long operator passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "ops@example.org"))
+    assert user.is_admin
+    assert user.check_password("a long operator passphrase")
+
+
+@pytest.mark.parametrize("path", ["/static/css/convene.css", "/static/img/logo.svg"])
+def test_are_assets_served_locally(client, path):
+    with client.get(path) as response:
+        assert response.status_code == 200
