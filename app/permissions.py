@@ -1,16 +1,23 @@
 """Who may do what: every permission rule lives here, as plain functions.
 
-Views call these (or the decorators built on them); templates use the same
+Views call these (or the helpers built on them); templates use the same
 functions through the `can` context helper, so that a link is shown exactly
 when following it is allowed.
+
+Programme rules take the viewer's team role, so that a page listing many
+programmes can look the roles up in one query (`team_roles`).
 """
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from app.models import User
+from app.extensions import db
+from app.models import Programme, ProgrammeMember, TeamRole, User
+
+EDITING_ROLES = frozenset({TeamRole.LEAD, TeamRole.ORGANISER})
 
 
 def is_admin(user: User) -> bool:
@@ -19,6 +26,57 @@ def is_admin(user: User) -> bool:
 
 def may_create_programmes(user: User) -> bool:
     return bool(user.is_authenticated and (user.is_admin or user.may_create_programmes))
+
+
+def team_role(user: User, programme: Programme) -> TeamRole | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(ProgrammeMember.role).where(
+            ProgrammeMember.programme_id == programme.id, ProgrammeMember.user_id == user.id
+        )
+    )
+
+
+def team_roles(user: User) -> dict[int, TeamRole]:
+    """The user's role on every programme whose team they are on, by programme id."""
+    if not user.is_authenticated:
+        return {}
+    rows = db.session.execute(
+        select(ProgrammeMember.programme_id, ProgrammeMember.role).where(
+            ProgrammeMember.user_id == user.id
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+def can_see_management(user: User, role: TeamRole | None) -> bool:
+    """Any team member (helpers too) sees the programme's organise pages and drafts."""
+    return role is not None or is_admin(user)
+
+
+def can_edit_programme(user: User, role: TeamRole | None) -> bool:
+    return role in EDITING_ROLES or is_admin(user)
+
+
+def can_manage_team(user: User, role: TeamRole | None) -> bool:
+    return role == TeamRole.LEAD or is_admin(user)
+
+
+def programme_for(user: User, programme: Programme | None, rule) -> tuple[Programme, TeamRole]:
+    """The programme if `rule(user, role)` allows it.
+
+    Someone outside the team gets 404, as if it did not exist; a team member
+    without the right (a helper trying to edit) gets 403.
+    """
+    if programme is None:
+        abort(404)
+    role = team_role(user, programme)
+    if not can_see_management(user, role):
+        abort(404)
+    if not rule(user, role):
+        abort(403)
+    return programme, role
 
 
 def admin_required(view):
@@ -34,8 +92,11 @@ def admin_required(view):
     return wrapped
 
 
-#: Exposed to templates as `can.<rule>(user)`.
+#: Exposed to templates as `can.<rule>(...)`.
 TEMPLATE_RULES = {
     "admin": is_admin,
     "create_programmes": may_create_programmes,
+    "see_management": can_see_management,
+    "edit_programme": can_edit_programme,
+    "manage_team": can_manage_team,
 }

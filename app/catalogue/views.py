@@ -1,0 +1,3 @@
+"""Catalogue pages."""
+
+from app.catalogue import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Organise pages."""
+
+from app.organise import bp  # noqa: F401

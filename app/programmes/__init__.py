@@ -1,0 +1,1 @@
+"""The programme domain shared by the public catalogue and the organise area."""
