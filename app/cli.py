@@ -16,8 +16,10 @@ users_cli = AppGroup("users", help="Accounts.")
 
 @demo_cli.command("load")
 def load_demo():
-    """Create the demo accounts (and leave existing ones alone)."""
+    """Create the demo accounts and catalogue (and leave existing ones alone)."""
     accounts = demo.load_demo_accounts()
+    created = demo.load_demo_catalogue()
+    click.echo(f"Demo catalogue: {created} programmes added.")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD})")
     for account in accounts:
         click.echo(f"  {account.role:<10} {account.email}")

@@ -1,10 +1,32 @@
-"""Demo data for `make run`: an account for each role. Loading twice changes nothing."""
+"""Demo data for `make run`: an account for each role and a living catalogue.
 
-from dataclasses import dataclass
+Loading twice changes nothing: accounts are matched by email, organisations by
+name and programmes by slug. Dates are set relative to the first load, so a
+fresh `make run` always shows sessions in the coming months.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User
+from app.models import (
+    Cohort,
+    CohortSession,
+    EnrolmentMode,
+    Organisation,
+    Programme,
+    ProgrammeKind,
+    ProgrammeMember,
+    ProgrammeStatus,
+    TeamRole,
+    User,
+)
+from app.models.types import utcnow
 from app.models.user import user_by_email
+from app.programmes.rules import local_to_utc
 
 DEMO_PASSWORD = "convene-demo"
 
@@ -26,16 +48,282 @@ DEMO_ACCOUNTS = [
     DemoAccount("helper", "Tom Price", "helper@convene.test"),
     DemoAccount("guardian", "Sam Lewis", "guardian@convene.test", timezone="Europe/London"),
     DemoAccount(
-        "teacher",
-        "Wong Ka-yan",
-        "teacher@convene.test",
-        locale="zh_Hant",
-        timezone="Asia/Hong_Kong",
+        "teacher", "Wong Ka-yan", "teacher@convene.test", locale="zh_Hant", timezone="Asia/Hong_Kong"
     ),
     DemoAccount(
         "student", "Valentina Rojas", "student@convene.test", locale="es", timezone="America/Bogota"
     ),
 ]
+
+ORGANISATIONS = [
+    ("London Science University", "GB", "https://science-university.example.org"),
+    ("Hong Kong Digital Education Centre", "HK", "https://hk-digital-education.example.org"),
+    ("Instituto Politécnico de México", "MX", "https://politecnico-mexico.example.org"),
+    ("Munich Technical University", "DE", "https://munich-technical.example.org"),
+    ("Indian Institute of Digital Health", "IN", "https://digital-health-india.example.org"),
+    ("Camden Mathematics School", "GB", "https://camden-maths.example.org"),
+    ("Age Connect London", "GB", "https://age-connect-london.example.org"),
+]
+
+
+@dataclass
+class DemoCohort:
+    name: str
+    capacity: int
+    timezone: str
+    #: (first day, start, end, how many sessions, days apart; 1 means every weekday)
+    schedule: tuple[date, time, time, int, int]
+    mode: EnrolmentMode = EnrolmentMode.BOOKING
+    venue: str | None = None
+    online_url: str | None = None
+    closes_days_before: int | None = None
+    cpd_hours: Decimal | None = None
+    completion_share: Decimal = Decimal("0.75")
+
+
+@dataclass
+class DemoProgramme:
+    slug: str
+    title: str
+    kind: ProgrammeKind
+    summary: str
+    description: str
+    audience: str
+    language: str
+    partners: list[str]
+    cohorts: list[DemoCohort]
+    is_online: bool = False
+    country: str | None = None
+    city: str | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    teachers_only: bool = False
+    home_countries: list[str] = field(default_factory=list)
+    status: ProgrammeStatus = ProgrammeStatus.PUBLISHED
+    helpers: bool = False
+
+
+def _next_weekday(start: date, weekday: int, weeks_ahead: int = 0) -> date:
+    """The first `weekday` (Monday 0) on or after `start`, `weeks_ahead` weeks later."""
+    return start + timedelta(days=(weekday - start.weekday()) % 7, weeks=weeks_ahead)
+
+
+def demo_programmes(today: date) -> list[DemoProgramme]:
+
+    def saturday(weeks_ahead: int) -> date:
+        return _next_weekday(today, 5, weeks_ahead)
+
+    campus = "Great Hall, London Science University, Exhibition Road, London SW7"
+    return [
+        DemoProgramme(
+            slug="family-stem-saturdays",
+            title="Family STEM Saturdays",
+            kind=ProgrammeKind.FAMILY_WORKSHOP,
+            summary="Hands-on science and engineering mornings on campus for children and "
+            "the grown-ups who bring them.",
+            description="Build, test and take home: each Saturday workshop is led by "
+            "researchers and student ambassadors.\n\nEvery child comes with an adult. "
+            "Materials, snacks and step-free access are provided.",
+            audience="Families with children aged 6 to 11",
+            language="en",
+            country="GB",
+            city="London",
+            min_age=6,
+            max_age=11,
+            partners=["London Science University"],
+            helpers=True,
+            cohorts=[
+                DemoCohort(
+                    "Build a Bristlebot",
+                    30,
+                    "Europe/London",
+                    (saturday(2), time(10), time(12, 30), 1, 7),
+                    venue=campus,
+                ),
+                DemoCohort(
+                    "Kitchen Chemistry",
+                    24,
+                    "Europe/London",
+                    (saturday(5), time(10), time(12, 30), 1, 7),
+                    venue=campus,
+                ),
+                DemoCohort(
+                    "Coding with Micro-robots",
+                    24,
+                    "Europe/London",
+                    (saturday(9), time(10), time(12, 30), 1, 7),
+                    venue=campus,
+                ),
+            ],
+        ),
+        DemoProgramme(
+            slug="primary-science-digital-classrooms",
+            title="Primary Science for Digital Classrooms",
+            kind=ProgrammeKind.TEACHER_TRAINING,
+            summary="A six-week online course for primary teachers on inquiry-based science "
+            "with digital tools. Earns 12 CPD hours.",
+            description="Run with a Hong Kong digital-education partner. Weekly live "
+            "sessions after school, Hong Kong time, with recordings and classroom tasks "
+            "between sessions.",
+            audience="Primary school teachers",
+            language="en",
+            is_online=True,
+            teachers_only=True,
+            partners=["Hong Kong Digital Education Centre", "London Science University"],
+            cohorts=[
+                DemoCohort(
+                    "Spring term cohort",
+                    40,
+                    "Asia/Hong_Kong",
+                    (_next_weekday(today, 2, 3), time(16), time(17, 30), 6, 7),
+                    online_url="https://meet.example.org/primary-science",
+                    cpd_hours=Decimal("12"),
+                    completion_share=Decimal("0.80"),
+                )
+            ],
+        ),
+        DemoProgramme(
+            slug="international-school-scientific-research",
+            title="International School of Scientific Research",
+            kind=ProgrammeKind.SUMMER_SCHOOL,
+            summary="Two weeks of research projects in London labs for 60 undergraduates "
+            "from Mexico, Colombia and Chile.",
+            description="Run with a Mexican polytechnic. Students join a research group, "
+            "present a poster on the final day and meet London's science community. "
+            "Travel grants are available.",
+            audience="Undergraduate students in science and engineering",
+            language="en",
+            country="GB",
+            city="London",
+            home_countries=["MX", "CO", "CL"],
+            partners=["Instituto Politécnico de México", "London Science University"],
+            cohorts=[
+                DemoCohort(
+                    "Summer 2027",
+                    60,
+                    "Europe/London",
+                    (_next_weekday(today, 0, 30), time(9, 30), time(16, 30), 10, 1),
+                    mode=EnrolmentMode.APPLICATION,
+                    venue="Research labs, London Science University, London SW7",
+                    closes_days_before=90,
+                )
+            ],
+        ),
+        DemoProgramme(
+            slug="joint-doctoral-academy-ai-health-robotics",
+            title="London–Munich Joint Doctoral Academy",
+            kind=ProgrammeKind.EXCHANGE_COHORT,
+            summary="A doctoral cohort in AI, healthcare and robotics that spends a week in "
+            "Munich and a week in London.",
+            description="Doctoral candidates from both universities work in mixed teams "
+            "on a shared challenge, with mentors from industry and hospitals.",
+            audience="Doctoral candidates",
+            language="en",
+            country="DE",
+            city="Munich",
+            partners=["Munich Technical University", "London Science University"],
+            cohorts=[
+                DemoCohort(
+                    "2027 cohort — Munich week",
+                    20,
+                    "Europe/Berlin",
+                    (_next_weekday(today, 0, 12), time(9), time(17), 5, 1),
+                    mode=EnrolmentMode.APPLICATION,
+                    venue="Garching campus, Munich Technical University",
+                    closes_days_before=30,
+                )
+            ],
+        ),
+        DemoProgramme(
+            slug="digital-health-exchange",
+            title="Digital Health Exchange",
+            kind=ProgrammeKind.EXCHANGE_COHORT,
+            summary="An exchange on digital health for master's students from London and "
+            "India: online seminars, then project work together.",
+            description="Weekly online seminars in Indian Standard Time lead to a joint "
+            "project on telemedicine for rural clinics.",
+            audience="Master's students in health, computing or engineering",
+            language="en",
+            is_online=True,
+            home_countries=["GB", "IN"],
+            partners=["Indian Institute of Digital Health", "London Science University"],
+            cohorts=[
+                DemoCohort(
+                    "Spring seminars",
+                    16,
+                    "Asia/Kolkata",
+                    (_next_weekday(today, 3, 6), time(17), time(18, 30), 8, 7),
+                    mode=EnrolmentMode.APPLICATION,
+                    online_url="https://meet.example.org/digital-health",
+                    closes_days_before=14,
+                )
+            ],
+        ),
+        DemoProgramme(
+            slug="maths-school-taster-day",
+            title="Maths School Taster Day",
+            kind=ProgrammeKind.TASTER,
+            summary="A day of problem solving at a specialist maths school, for students "
+            "from groups under-represented in mathematics.",
+            description="Puzzles, a lecture and lunch with current students. Free, with "
+            "travel costs refunded.",
+            audience="Students aged 14 to 16",
+            language="en",
+            country="GB",
+            city="London",
+            min_age=14,
+            max_age=16,
+            partners=["Camden Mathematics School"],
+            helpers=True,
+            cohorts=[
+                DemoCohort(
+                    "Winter taster",
+                    50,
+                    "Europe/London",
+                    (saturday(7), time(9, 30), time(15, 30), 1, 7),
+                    venue="Camden Mathematics School, London NW1",
+                )
+            ],
+        ),
+        DemoProgramme(
+            slug="get-online-by-phone",
+            title="Get Online by Phone",
+            kind=ProgrammeKind.COMMUNITY,
+            summary="Friendly one-hour phone sessions that help older residents use email, "
+            "video calls and online services with confidence.",
+            description="A student volunteer calls you each week at the same time. "
+            "No computer needed to start: just a phone.",
+            audience="Residents aged 65 and over",
+            language="en",
+            is_online=True,
+            partners=["Age Connect London"],
+            cohorts=[
+                DemoCohort(
+                    "Tuesday afternoons",
+                    12,
+                    "Europe/London",
+                    (_next_weekday(today, 1, 1), time(14), time(15), 8, 7),
+                    online_url="tel:+442079460000",
+                )
+            ],
+        ),
+        DemoProgramme(
+            slug="robotics-club-for-teens",
+            title="Robotics Club for Teens",
+            kind=ProgrammeKind.FAMILY_WORKSHOP,
+            summary="An after-school robotics club, still being planned.",
+            description="Draft: dates and venue to be confirmed.",
+            audience="Young people aged 12 to 15",
+            language="en",
+            country="GB",
+            city="London",
+            min_age=12,
+            max_age=15,
+            status=ProgrammeStatus.DRAFT,
+            partners=["London Science University"],
+            cohorts=[],
+        ),
+    ]
 
 
 def load_demo_accounts() -> list[DemoAccount]:
@@ -54,3 +342,85 @@ def load_demo_accounts() -> list[DemoAccount]:
         db.session.add(user)
     db.session.commit()
     return DEMO_ACCOUNTS
+
+
+def load_demo_catalogue(today: date | None = None) -> int:
+    """Create the demo organisations and programmes that are missing; return how many."""
+    today = today or utcnow().date()
+    organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
+    for name, country, website in ORGANISATIONS:
+        if name not in organisations:
+            organisations[name] = Organisation(name=name, country=country, website=website)
+            db.session.add(organisations[name])
+    lead = user_by_email("organiser@convene.test")
+    helper = user_by_email("helper@convene.test")
+    existing = set(db.session.scalars(select(Programme.slug)))
+    created = 0
+    for spec in demo_programmes(today):
+        if spec.slug in existing:
+            continue
+        programme = Programme(
+            slug=spec.slug,
+            title=spec.title,
+            kind=spec.kind,
+            summary=spec.summary,
+            description=spec.description,
+            audience=spec.audience,
+            language=spec.language,
+            is_online=spec.is_online,
+            country=spec.country,
+            city=spec.city,
+            min_age=spec.min_age,
+            max_age=spec.max_age,
+            teachers_only=spec.teachers_only,
+            home_countries=spec.home_countries,
+            status=spec.status,
+            partners=[organisations[name] for name in spec.partners],
+            members=[ProgrammeMember(user=lead, role=TeamRole.LEAD)],
+            cohorts=[_demo_cohort(c) for c in spec.cohorts],
+        )
+        if spec.helpers:
+            programme.members.append(ProgrammeMember(user=helper, role=TeamRole.HELPER))
+        db.session.add(programme)
+        created += 1
+    db.session.commit()
+    return created
+
+
+def _session_days(first_day: date, count: int, days_apart: int) -> list[date]:
+    if days_apart != 1:
+        return [first_day + timedelta(days=n * days_apart) for n in range(count)]
+    days, day = [], first_day
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _demo_cohort(spec: DemoCohort) -> Cohort:
+    first_day, start, end, count, every_days = spec.schedule
+    sessions = [
+        CohortSession(
+            starts_at=local_to_utc(datetime.combine(day, start), spec.timezone),
+            ends_at=local_to_utc(datetime.combine(day, end), spec.timezone),
+            timezone=spec.timezone,
+            venue=spec.venue,
+            online_url=spec.online_url,
+        )
+        for day in _session_days(first_day, count, every_days)
+    ]
+    closes_at = None
+    if spec.closes_days_before is not None:
+        closes_at = sessions[0].starts_at - timedelta(days=spec.closes_days_before)
+    return Cohort(
+        name=spec.name,
+        capacity=spec.capacity,
+        enrolment_mode=spec.mode,
+        timezone=spec.timezone,
+        enrol_opens_at=utcnow() - timedelta(days=1),
+        enrol_closes_at=closes_at,
+        cpd_hours=spec.cpd_hours,
+        completion_share=spec.completion_share,
+        sessions=sessions,
+    )

@@ -4,9 +4,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    demo_programmes,
+    load_demo_accounts,
+    load_demo_catalogue,
+)
 from app.extensions import db
-from app.models import User
+from app.models import Programme, ProgrammeStatus, User
+from app.models.types import utcnow
+from app.programmes.rules import upcoming_cohorts
 
 
 def test_does_the_home_page_invite_visitors_to_sign_up(client):
