@@ -48,7 +48,11 @@ DEMO_ACCOUNTS = [
     DemoAccount("helper", "Tom Price", "helper@convene.test"),
     DemoAccount("guardian", "Sam Lewis", "guardian@convene.test", timezone="Europe/London"),
     DemoAccount(
-        "teacher", "Wong Ka-yan", "teacher@convene.test", locale="zh_Hant", timezone="Asia/Hong_Kong"
+        "teacher",
+        "Wong Ka-yan",
+        "teacher@convene.test",
+        locale="zh_Hant",
+        timezone="Asia/Hong_Kong",
     ),
     DemoAccount(
         "student", "Valentina Rojas", "student@convene.test", locale="es", timezone="America/Bogota"
@@ -211,7 +215,7 @@ def demo_programmes(today: date) -> list[DemoProgramme]:
         ),
         DemoProgramme(
             slug="joint-doctoral-academy-ai-health-robotics",
-            title="London–Munich Joint Doctoral Academy",
+            title="London-Munich Joint Doctoral Academy",
             kind=ProgrammeKind.EXCHANGE_COHORT,
             summary="A doctoral cohort in AI, healthcare and robotics that spends a week in "
             "Munich and a week in London.",

@@ -91,6 +91,21 @@ def test_does_loading_demo_data_twice_create_each_account_once(app):
     assert admin.is_admin
     assert admin.check_password(DEMO_PASSWORD)
 
+    assert "Demo catalogue: 0 programmes added." in second.output
+
+
+def test_does_the_demo_catalogue_show_a_living_catalogue(app):
+    load_demo_accounts()
+    assert load_demo_catalogue() == len(demo_programmes(utcnow().date()))
+    programmes = db.session.scalars(select(Programme)).all()
+    published = [p for p in programmes if p.status == ProgrammeStatus.PUBLISHED]
+    assert len(published) >= 7
+    for programme in published:
+        assert upcoming_cohorts(programme, utcnow()), programme.slug
+        assert programme.partners
+        assert programme.members[0].user.email == "organiser@convene.test"
+    assert len({p.kind for p in published}) >= 5
+
 
 def test_can_an_operator_create_an_admin_from_the_command_line(app):
     result = app.test_cli_runner().invoke(
