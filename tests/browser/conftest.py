@@ -1,0 +1,194 @@
+"""Fixtures for the browser layer: a live server and a headless Chromium driven by Playwright.
+
+Every test under tests/browser is marked `browser`. When no Chromium can be found
+(CHROMIUM_PATH, else `chromium`, `chromium-browser` or `google-chrome` on PATH) those
+tests are skipped and the rest of the suite still runs. Playwright's own browser
+download is never used: Chromium is always launched from an explicit executable path.
+"""
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import PASSWORD
+
+BROWSER_DIR = Path(__file__).resolve().parent
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NO_CHROMIUM = (
+    "no Chromium found: install Debian's chromium package or set CHROMIUM_PATH "
+    "to a Chromium or Chrome executable"
+)
+#: How long an expectation or action may wait, in milliseconds. Pages here are
+#: small and served locally, so anything slower than this is a real fault.
+TIMEOUT_MS = 10_000
+
+
+def find_chromium() -> str | None:
+    """CHROMIUM_PATH if set (a path, or a name on PATH), else the first browser found on PATH."""
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return shutil.which(configured)
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def no_chromium_reason() -> str:
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return f"no Chromium found: CHROMIUM_PATH={configured} is not an executable file"
+    return NO_CHROMIUM
+
+
+def is_browser_test(item: pytest.Item) -> bool:
+    return BROWSER_DIR in Path(item.path).resolve().parents
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests in this folder `browser`; skip them all when there is no Chromium."""
+    chromium = find_chromium()
+    skip = pytest.mark.skip(reason=no_chromium_reason())
+    for item in items:
+        if not is_browser_test(item):
+            continue
+        if item.get_closest_marker("browser") is None:
+            item.add_marker(pytest.mark.browser)
+        if chromium is None:
+            item.add_marker(skip)
+
+
+class LoggingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, writing to a logger of our own instead of adding a stderr handler:
+    requests are logged at INFO, server errors (with tracebacks) at ERROR, and pytest shows
+    them with a failing test."""
+
+    log_to = logging.getLogger("tests.browser.live_server")
+
+    def log(self, type: str, message: str, *args) -> None:
+        level = logging.ERROR if type == "error" else logging.INFO
+        self.log_to.log(level, "%s " + message, self.address_string(), *args)
+
+
+class LiveServerURL(str):
+    """The live server's base URL. It also carries `.app`, which pytest-flask's autouse
+    `_push_request_context` fixture reads from any fixture named `live_server`."""
+
+    app: Flask
+
+    def __new__(cls, url: str, app: Flask) -> "LiveServerURL":
+        instance = super().__new__(cls, url)
+        instance.app = app
+        return instance
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServerURL]:
+    """The test `app` served on a free local port in a background thread; yields its base URL.
+
+    Requests run in the server's threads, each in its own app context and database
+    session, so a test reads what the browser did only after `db.session.expire_all()`.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=LoggingRequestHandler)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # so that shutdown() returns at once
+        name="live-server",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield LiveServerURL(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        pytest.skip(no_chromium_reason())
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    manager = sync_playwright().start()
+    yield manager
+    manager.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, chromium_path):
+    browser = playwright.chromium.launch(
+        executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+def open_page(browser, base_url: str, **context_options):
+    context = browser.new_context(base_url=base_url, locale="en-GB", **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A desktop page (1280x800, British English) whose relative URLs go to the live server."""
+    context, page = open_page(browser, live_server, viewport={"width": 1280, "height": 800})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A small touch phone (360x740) on the live server."""
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def log_in() -> Callable:
+    """Log a page in through the login form: `log_in(page, "ada@example.org")`."""
+
+    def submit(page, email: str, password: str = PASSWORD, *, remember: bool = False) -> None:
+        page.goto("/account/login")
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        if remember:
+            page.get_by_label("Keep me logged in on this device").check()
+        page.get_by_role("button", name="Log in", exact=True).click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    return submit
