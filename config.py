@@ -57,6 +57,14 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
     PASSWORD_RESET_MAX_AGE = 3600
+
+    #: Where uploaded programme images are kept (instance/uploads when unset). With
+    #: several web nodes, point it at storage they all share.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
+    #: The largest request body accepted (a 2 MB image with the form around it);
+    #: larger ones get 413 before anything reads them.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
     #: Werkzeug's scrypt at its default cost (2**15).
     PASSWORD_HASH_METHOD = "scrypt"
 

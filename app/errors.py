@@ -1,11 +1,12 @@
 """Error pages in the site's own style (JSON for API and health paths)."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.models.types import MAX_INTEGER
 
 MESSAGES = {
     400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
@@ -18,6 +19,10 @@ MESSAGES = {
         _l("The page may have moved, or the link may be mistyped."),
     ),
     405: (_l("That action is not allowed here"), _l("Please go back and try again.")),
+    413: (
+        _l("That upload is too large"),
+        _l("Images can be at most 2 MB. Please go back and choose a smaller file."),
+    ),
     429: (
         _l("Too many attempts"),
         _l("For your security, please wait a minute before trying again."),
@@ -27,6 +32,14 @@ MESSAGES = {
         _l("We have been told about it. Please try again in a moment."),
     ),
 }
+
+
+def get_or_404(model, object_id: int):
+    """The row with this id, else 404: also for ids too large for any row, which
+    would otherwise make the database driver fail with a 500."""
+    if not 0 < object_id <= MAX_INTEGER:
+        abort(404)
+    return db.get_or_404(model, object_id)
 
 
 def render_error(code: int, detail: str | None = None):

@@ -4,9 +4,12 @@ Language: the signed-in user's setting, else a `?lang=` choice remembered for
 the visit, else the browser's Accept-Language, else English.
 """
 
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
@@ -78,6 +81,60 @@ def timezone_choices() -> list[tuple[str, str]]:
         z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
     )
     return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+
+
+#: CLDR region codes that are not ISO 3166-1 countries: groupings, pseudo-locales,
+#: "unknown", and territories that share a code with their country in ISO.
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+#: Languages programmes are delivered in, as BCP 47 codes; names come from Babel.
+DELIVERY_LANGUAGES = (
+    "en", "es", "zh", "yue", "fr", "de", "pt", "hi", "ar", "it", "ja", "ko",
+    "ru", "bn", "ur", "ta", "pa", "pl", "tr", "nl", "sw", "ms", "id", "vi", "cy",
+)  # fmt: skip
+
+
+def _babel_locale() -> Locale:
+    return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 country code Babel knows a name for."""
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    )
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the page's language ("MX" -> "Mexico"); unknown codes as given."""
+    if not code:
+        return ""
+    return _babel_locale().territories.get(code, code)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, localised name) for every country, sorted by name, for a select box."""
+    return sorted(((code, country_name(code)) for code in country_codes()), key=_by_label)
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the page's language ("yue" -> "Cantonese")."""
+    if not code:
+        return ""
+    return _babel_locale().languages.get(code, code)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return sorted(((code, language_name(code)) for code in DELIVERY_LANGUAGES), key=_by_label)
+
+
+def _by_label(choice: tuple[str, str]) -> str:
+    return choice[1].casefold()
 
 
 def init_app(app: Flask) -> None:

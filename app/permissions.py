@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Programme, ProgrammeMember, TeamRole, User
@@ -26,6 +26,15 @@ def is_admin(user: User) -> bool:
 
 def may_create_programmes(user: User) -> bool:
     return bool(user.is_authenticated and (user.is_admin or user.may_create_programmes))
+
+
+def may_organise(user: User) -> bool:
+    """Sees the organise area: may create programmes, or is on any programme's team."""
+    if not user.is_authenticated:
+        return False
+    if may_create_programmes(user):
+        return True
+    return bool(db.session.scalar(select(exists().where(ProgrammeMember.user_id == user.id))))
 
 
 def team_role(user: User, programme: Programme) -> TeamRole | None:
@@ -96,6 +105,7 @@ def admin_required(view):
 TEMPLATE_RULES = {
     "admin": is_admin,
     "create_programmes": may_create_programmes,
+    "organise": may_organise,
     "see_management": can_see_management,
     "edit_programme": can_edit_programme,
     "manage_team": can_manage_team,

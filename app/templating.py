@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.i18n import html_lang
 from app.permissions import TEMPLATE_RULES
+from app.programmes.display import TEMPLATE_HELPERS as PROGRAMME_HELPERS
 
 MESSAGE_STATUS_LABELS = {
     "pending": _l("pending"),
@@ -46,4 +47,5 @@ def template_globals() -> dict:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(url_with=url_with, status_label=status_label)
+    app.jinja_env.globals.update(PROGRAMME_HELPERS)
     app.context_processor(template_globals)

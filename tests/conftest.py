@@ -5,8 +5,10 @@ the same suite on PostgreSQL.
 """
 
 import contextvars
+import itertools
 import os
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +16,17 @@ from sqlalchemy import create_engine, delete, select, text
 
 from app import create_app
 from app.extensions import db
-from app.models import OutboxMessage, User
+from app.models import (
+    Cohort,
+    CohortSession,
+    Organisation,
+    OutboxMessage,
+    Programme,
+    ProgrammeKind,
+    ProgrammeMember,
+    ProgrammeStatus,
+    User,
+)
 from config import TestingConfig
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -145,3 +157,110 @@ def outbox(app):
         return list(db.session.scalars(statement))
 
     return messages
+
+
+# ---------------------------------------------------------------------------
+# Programme factories, shared by every area's tests (catalogue, organise,
+# enrolment). Each commits and returns the new row; keyword arguments set any
+# column. Defaults make a valid, published, in-person programme in London.
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_organisation(app):
+    """A partner organisation: `make_organisation(name="UNAM", country="MX")`."""
+    counter = itertools.count(1)
+
+    def make(**overrides) -> Organisation:
+        n = next(counter)
+        organisation = Organisation(**{"name": f"Partner {n}", "country": "GB", **overrides})
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_programme(app):
+    """A programme, published unless `status=` says otherwise.
+
+    `make_programme(title="Robot Lab", team=[(user, TeamRole.LEAD)], partners=[org])`
+    """
+    counter = itertools.count(1)
+
+    def make(*, team=(), partners=(), **overrides) -> Programme:
+        n = next(counter)
+        values = {
+            "slug": f"programme-{n}",
+            "title": f"Programme {n}",
+            "kind": ProgrammeKind.FAMILY_WORKSHOP,
+            "summary": f"What programme {n} is about.",
+            "language": "en",
+            "city": "London",
+            "country": "GB",
+            "status": ProgrammeStatus.PUBLISHED,
+            **overrides,
+        }
+        programme = Programme(**values, partners=list(partners))
+        programme.members = [ProgrammeMember(user=user, role=role) for user, role in team]
+        db.session.add(programme)
+        db.session.commit()
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(app):
+    """A cohort of `programme` in Europe/London with 20 seats, open for booking."""
+    counter = itertools.count(1)
+
+    def make(programme: Programme, **overrides) -> Cohort:
+        n = next(counter)
+        values = {
+            "name": f"Cohort {n}",
+            "capacity": 20,
+            "seats_taken": 0,
+            "timezone": "Europe/London",
+            **overrides,
+        }
+        cohort = Cohort(programme=programme, **values)
+        db.session.add(cohort)
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+@pytest.fixture
+def make_session(app):
+    """A session of `cohort`: `make_session(cohort, starts_at=..., hours=2, venue=...)`.
+
+    It starts a week from now unless told, lasts `hours`, and happens in the
+    cohort's time zone.
+    """
+
+    def make(cohort: Cohort, starts_at: datetime | None = None, *, hours: float = 2, **overrides):
+        if starts_at is None:
+            starts_at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            starts_at += timedelta(days=7)
+        values = {
+            "ends_at": starts_at + timedelta(hours=hours),
+            "timezone": cohort.timezone,
+            "venue": "Main hall",
+            **overrides,
+        }
+        session = CohortSession(cohort=cohort, starts_at=starts_at, **values)
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    return make
+
+
+@pytest.fixture
+def upload_folder(app, tmp_path):
+    """Uploaded files go to a temporary folder instead of instance/uploads."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads"

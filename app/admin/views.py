@@ -1,12 +1,15 @@
-"""Admin pages: overview, people, outbox."""
+"""Admin pages: overview, people, partner organisations, outbox."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin import bp, services
-from app.extensions import db
-from app.models import MessageStatus, OutboxMessage, User
+from app.admin.forms import OrganisationForm
+from app.errors import get_or_404
+from app.forms import attempt, render_form
+from app.models import MessageStatus, Organisation, OutboxMessage, User
 from app.permissions import admin_required
+from app.programmes import services as programme_services
 from app.security import redirect_to_safe
 
 
@@ -27,7 +30,7 @@ def users():
 @bp.post("/users/<int:user_id>/programme-creator")
 @admin_required
 def set_programme_creator(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     allowed = request.form.get("allowed") == "1"
     services.set_may_create_programmes(user, allowed)
     if allowed:
@@ -35,6 +38,49 @@ def set_programme_creator(user_id: int):
     else:
         flash(_("%(name)s may no longer create programmes.", name=user.name), "info")
     return redirect_to_safe(request.form.get("next"), "admin.users")
+
+
+@bp.get("/organisations")
+@admin_required
+def organisations():
+    return render_template(
+        "admin/organisations.html", organisations=programme_services.all_organisations()
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@admin_required
+def new_organisation():
+    form = OrganisationForm()
+    organisation = attempt(
+        form,
+        lambda: programme_services.create_organisation(
+            form.name.data, form.country.data, form.website.data
+        ),
+        refused=programme_services.ProgrammeError,
+    )
+    if organisation:
+        flash(_("%(name)s is added.", name=organisation.name), "success")
+        return redirect(url_for("admin.organisations"))
+    return render_form("admin/organisation_form.html", form, organisation=None)
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_organisation(organisation_id: int):
+    organisation = get_or_404(Organisation, organisation_id)
+    form = OrganisationForm(obj=organisation)
+    saved = attempt(
+        form,
+        lambda: programme_services.update_organisation(
+            organisation, form.name.data, form.country.data, form.website.data
+        ),
+        refused=programme_services.ProgrammeError,
+    )
+    if saved:
+        flash(_("%(name)s is saved.", name=organisation.name), "success")
+        return redirect(url_for("admin.organisations"))
+    return render_form("admin/organisation_form.html", form, organisation=organisation)
 
 
 @bp.get("/outbox")
@@ -49,14 +95,14 @@ def outbox():
 @bp.get("/outbox/<int:message_id>")
 @admin_required
 def outbox_message(message_id: int):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = get_or_404(OutboxMessage, message_id)
     return render_template("admin/outbox_message.html", message=message)
 
 
 @bp.post("/outbox/<int:message_id>/retry")
 @admin_required
 def retry_message(message_id: int):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = get_or_404(OutboxMessage, message_id)
     services.retry_message(message)
     flash(_("The message is queued again."), "success")
     return redirect(url_for("admin.outbox_message", message_id=message.id))

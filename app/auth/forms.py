@@ -5,13 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from app.forms import strip
 from app.i18n import is_valid_timezone, supported_locales, timezone_choices
 
 MIN_PASSWORD_LENGTH = 10
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _new_password_fields(label=None):

@@ -14,6 +14,7 @@ from app.auth.forms import (
     SignupForm,
 )
 from app.extensions import limiter
+from app.forms import form_status
 from app.security import redirect_to_safe
 
 
@@ -23,11 +24,6 @@ def auth_rate_limit() -> str:
 
 def redirect_next():
     return redirect_to_safe(request.args.get("next"))
-
-
-def form_status(form) -> int:
-    """A submitted form that failed validation answers 422, with what was typed kept."""
-    return 422 if form.is_submitted() and form.errors else 200
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -1,19 +1,29 @@
-"""Home page, the language switch and the health check."""
+"""Home page, the language switch, uploaded programme images and the health check."""
 
-from flask import current_app, jsonify, render_template, request, session
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.services import set_language
+from app.catalogue import services as catalogue
 from app.extensions import db, limiter
 from app.main import bp
+from app.programmes import images
 from app.security import redirect_to_safe
 
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    return render_template("main/index.html", coming_up=catalogue.coming_up())
 
 
 @bp.post("/language")
@@ -25,6 +35,20 @@ def language():
         if current_user.is_authenticated:
             set_language(current_user, lang)
     return redirect_to_safe(request.form.get("next"))
+
+
+#: Image names are random and never reused, so a browser may keep one for a year.
+IMAGE_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/media/programmes/<name>")
+def programme_image(name: str):
+    """A programme's uploaded image, for the catalogue and the organise pages."""
+    if not images.NAME_PATTERN.match(name):
+        abort(404)
+    response = send_from_directory(images.folder(), name, max_age=IMAGE_MAX_AGE)
+    response.cache_control.immutable = True
+    return response
 
 
 @bp.get("/healthz")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.models import Cohort, EnrolmentMode, Programme
+from app.models import Cohort, EnrolmentMode, Programme, ProgrammeStatus
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_REPEATS = 52
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """"Robotics Summer School 2026!" -> "robotics-summer-school-2026"."""
+    """A URL name from a title ("Robotics Summer School 2026!" -> "robotics-summer-school-2026")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-")
@@ -145,3 +145,24 @@ def upcoming_cohorts(programme: Programme, now: datetime) -> list[Cohort]:
     """Cohorts still to run or running, soonest first."""
     cohorts = [c for c in programme.cohorts if is_upcoming(c, now)]
     return sorted(cohorts, key=lambda c: cohort_dates(c)[0])
+
+
+#: Where a programme may go from each status. Archiving hides it but keeps its
+#: cohorts and history; an archived or published programme can go back to draft.
+STATUS_CHANGES: dict[ProgrammeStatus, tuple[ProgrammeStatus, ...]] = {
+    ProgrammeStatus.DRAFT: (ProgrammeStatus.PUBLISHED,),
+    ProgrammeStatus.PUBLISHED: (ProgrammeStatus.ARCHIVED, ProgrammeStatus.DRAFT),
+    ProgrammeStatus.ARCHIVED: (ProgrammeStatus.DRAFT,),
+}
+
+#: What a published programme must have, for its catalogue card.
+NEEDED_FOR_PUBLISHING = ("title", "summary")
+
+
+def may_change_status(current: ProgrammeStatus, new: ProgrammeStatus) -> bool:
+    return new in STATUS_CHANGES[current]
+
+
+def missing_for_publishing(programme: Programme) -> list[str]:
+    """The names of the fields still empty that publishing needs."""
+    return [name for name in NEEDED_FOR_PUBLISHING if not (getattr(programme, name) or "").strip()]

@@ -1,0 +1,263 @@
+"""What visitors find: published programmes with upcoming cohorts, filtered in SQL.
+
+Every filter is a condition in the database query (EXISTS subqueries for what
+depends on cohorts and sessions), so that counts and pages are right. A page
+of results then loads its programmes' matching cohorts and their sessions in
+two more queries, however many programmes it shows.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from app.extensions import db
+from app.models import Cohort, CohortSession, Programme, ProgrammeKind, ProgrammeStatus, User
+from app.models.types import utcnow
+from app.permissions import can_see_management, team_role
+from app.programmes.rules import (
+    EnrolmentState,
+    cohort_dates,
+    enrolment_state,
+    is_upcoming,
+    upcoming_cohorts,
+)
+
+PER_PAGE = 12
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """What a visitor is looking for; None (or "") means "any"."""
+
+    kind: ProgrammeKind | None = None
+    #: A participant's age in years: an upcoming cohort must accept it.
+    age: int | None = None
+    language: str | None = None
+    #: Where an in-person programme happens (ISO code).
+    country: str | None = None
+    #: True: online only; False: in person only.
+    online: bool | None = None
+    #: An upcoming cohort must have a session overlapping [window_start, window_end).
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    #: Words to find in the title or summary, case-insensitively.
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ProgrammeCard:
+    """A programme as the catalogue shows it: with the next cohort that matched."""
+
+    programme: Programme
+    next_cohort: Cohort
+    state: EnrolmentState
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    pagination: Pagination
+    cards: list[ProgrammeCard]
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The languages and countries that published programmes have, as codes."""
+
+    languages: list[str]
+    countries: list[str]
+
+
+def _cohort_conditions(filters: CatalogueFilters, now: datetime) -> list[ColumnElement[bool]]:
+    """Conditions on `Cohort` for a cohort that is upcoming and matches the filters.
+
+    They refer to no other outer table, so the same list serves inside the
+    programme's EXISTS and as the criteria for loading the matching cohorts.
+    Sessions and programmes in the subqueries are aliased so that they never
+    correlate with an enclosing query's own sessions or programmes.
+    """
+    later = aliased(CohortSession)
+    conditions = [
+        exists().where(later.cohort_id == Cohort.id, later.ends_at > now),
+    ]
+    if filters.age is not None:
+        conditions.append(_accepts_age(filters.age))
+    if filters.window_start is not None or filters.window_end is not None:
+        in_window = aliased(CohortSession)
+        overlap = [in_window.cohort_id == Cohort.id]
+        if filters.window_start is not None:
+            overlap.append(in_window.ends_at > filters.window_start)
+        if filters.window_end is not None:
+            overlap.append(in_window.starts_at < filters.window_end)
+        conditions.append(exists().where(*overlap))
+    return conditions
+
+
+def _accepts_age(age: int) -> ColumnElement[bool]:
+    """The cohort's age range (its own, else its programme's) includes `age`."""
+    owner = aliased(Programme)
+
+    def programme_value(column):
+        return (
+            select(getattr(owner, column))
+            .where(owner.id == Cohort.programme_id)
+            .correlate(Cohort)
+            .scalar_subquery()
+        )
+
+    # No limit at either end (None) compares as the age itself, so it passes.
+    low = func.coalesce(Cohort.min_age, programme_value("min_age"), age)
+    high = func.coalesce(Cohort.max_age, programme_value("max_age"), age)
+    return and_(low <= age, high >= age)
+
+
+def _programme_conditions(filters: CatalogueFilters) -> list[ColumnElement[bool]]:
+    conditions = [Programme.status == ProgrammeStatus.PUBLISHED]
+    if filters.kind is not None:
+        conditions.append(Programme.kind == filters.kind)
+    if filters.language:
+        conditions.append(Programme.language == filters.language)
+    if filters.country:
+        conditions.append(and_(Programme.country == filters.country, ~Programme.is_online))
+    if filters.online is not None:
+        conditions.append(Programme.is_online.is_(filters.online))
+    if text := filters.text.strip().lower():
+        conditions.append(
+            or_(
+                func.lower(Programme.title).contains(text, autoescape=True),
+                func.lower(Programme.summary).contains(text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def catalogue_statement(filters: CatalogueFilters, now: datetime) -> Select:
+    """Published programmes with a matching upcoming cohort, the soonest first.
+
+    "Soonest" is the earliest session of the programme's matching cohorts, so a
+    cohort already running sorts before one yet to start. Each programme comes
+    with only its matching cohorts loaded (and all their sessions), so that its
+    card shows the cohort the visitor was looking for.
+    """
+    cohort_conditions = _cohort_conditions(filters, now)
+    matching = select(Cohort.id).where(Cohort.programme_id == Programme.id, *cohort_conditions)
+    first_start = (
+        select(func.min(CohortSession.starts_at))
+        .join(CohortSession.cohort)
+        .where(Cohort.programme_id == Programme.id, *cohort_conditions)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    return (
+        select(Programme)
+        .where(*_programme_conditions(filters), exists(matching))
+        .order_by(first_start, Programme.title, Programme.id)
+        .options(
+            selectinload(Programme.cohorts.and_(*cohort_conditions)).selectinload(Cohort.sessions)
+        )
+        # A programme already in the session keeps no cohorts from another query.
+        .execution_options(populate_existing=True)
+    )
+
+
+def _cards(programmes, now: datetime) -> list[ProgrammeCard]:
+    cards = []
+    for programme in programmes:
+        cohorts = upcoming_cohorts(programme, now)
+        if cohorts:  # else its last session ended between the two queries
+            cards.append(ProgrammeCard(programme, cohorts[0], enrolment_state(cohorts[0], now)))
+    return cards
+
+
+def catalogue_page(
+    filters: CatalogueFilters, page: int, now: datetime | None = None, per_page: int = PER_PAGE
+) -> CataloguePage:
+    """One page of the catalogue: its cards and the pagination (total, pages)."""
+    now = now or utcnow()
+    pagination = db.paginate(
+        catalogue_statement(filters, now), page=page, per_page=per_page, error_out=False
+    )
+    return CataloguePage(pagination, _cards(pagination.items, now))
+
+
+def coming_up(limit: int = 3, now: datetime | None = None) -> list[ProgrammeCard]:
+    """The next few programmes to start, for the home page."""
+    now = now or utcnow()
+    programmes = db.session.scalars(catalogue_statement(CatalogueFilters(), now).limit(limit))
+    return _cards(programmes, now)
+
+
+def filter_choices() -> FilterChoices:
+    """Languages of published programmes, and countries of the in-person ones."""
+    rows = db.session.execute(
+        select(Programme.language, Programme.country, Programme.is_online)
+        .where(Programme.status == ProgrammeStatus.PUBLISHED)
+        .distinct()
+    ).all()
+    return FilterChoices(
+        languages=sorted({language for language, _, _ in rows if language}),
+        countries=sorted({country for _, country, online in rows if country and not online}),
+    )
+
+
+# The programme page
+
+
+@dataclass(frozen=True)
+class CohortListing:
+    cohort: Cohort
+    state: EnrolmentState
+
+
+@dataclass(frozen=True)
+class ProgrammePage:
+    programme: Programme
+    #: Upcoming cohorts (running or still to run), soonest first.
+    cohorts: list[CohortListing]
+    #: How many cohorts have ended.
+    past_cohorts: int
+
+
+def find_visible_programme(slug: str, user: User) -> Programme | None:
+    """The programme with its cohorts, sessions and partners, if `user` may see it.
+
+    Everyone sees a published programme. A draft or archived one exists only for
+    its team (any role) and admins; for anyone else it is as if it did not exist.
+    """
+    programme = db.session.scalar(
+        select(Programme)
+        .where(Programme.slug == slug)
+        .options(
+            selectinload(Programme.cohorts).selectinload(Cohort.sessions),
+            selectinload(Programme.partners),
+        )
+    )
+    if programme is None:
+        return None
+    if programme.is_published or can_see_management(user, team_role(user, programme)):
+        return programme
+    return None
+
+
+def programme_page(programme: Programme, now: datetime | None = None) -> ProgrammePage:
+    """What the programme page lists: upcoming cohorts with their state, and past ones."""
+    now = now or utcnow()
+    upcoming = upcoming_cohorts(programme, now)
+    past = sum(
+        1 for c in programme.cohorts if cohort_dates(c) is not None and not is_upcoming(c, now)
+    )
+    return ProgrammePage(
+        programme=programme,
+        cohorts=[CohortListing(cohort, enrolment_state(cohort, now)) for cohort in upcoming],
+        past_cohorts=past,
+    )
+
+
+def cohort_of(programme: Programme, cohort_id: int) -> Cohort | None:
+    """One of the programme's cohorts (never another programme's), if it has sessions."""
+    for cohort in programme.cohorts:
+        if cohort.id == cohort_id and cohort.sessions:
+            return cohort
+    return None

@@ -1,0 +1,80 @@
+"""iCalendar files for a cohort's sessions (RFC 5545), for any calendar app.
+
+Each session is one event whose UID never changes, so that downloading the
+file again updates the events instead of adding copies. Times are written on
+the session's own local clock with its TZID, and the matching VTIMEZONE
+definitions are included, so that a calendar in any zone shows them right.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from app.models import Cohort, CohortSession
+from app.programmes.rules import slugify
+
+PRODID = "-//Convene//Programme calendar//EN"
+
+
+def session_uid(session: CohortSession) -> str:
+    return f"session-{session.id}@convene"
+
+
+def session_event(
+    session: CohortSession, *, page_url: str, stamp: datetime, with_online_link: bool
+) -> Event:
+    """One session as a VEVENT, on its local clock."""
+    cohort = session.cohort
+    zone = ZoneInfo(session.timezone)
+    summary = f"{cohort.programme.title} — {session.title or cohort.name}"
+    description = [page_url]
+    url = page_url
+    if session.online_url and with_online_link:
+        description.insert(0, session.online_url)
+        url = session.online_url
+    return Event.new(
+        uid=session_uid(session),
+        stamp=stamp,
+        start=session.starts_at.astimezone(zone),
+        end=session.ends_at.astimezone(zone),
+        summary=summary,
+        location=session.venue or None,
+        description="\n\n".join(description),
+        url=url,
+    )
+
+
+def cohort_calendar(
+    cohort: Cohort, *, page_url: str, with_online_links: bool = False, now: datetime | None = None
+) -> Calendar:
+    """A calendar with every session of the cohort.
+
+    Joining links of online sessions are left out unless `with_online_links`:
+    this file is public, and the links are for the people enrolled.
+    """
+    stamp = now or datetime.now(UTC)
+    calendar = Calendar.new(
+        prodid=PRODID,
+        uid=f"cohort-{cohort.id}@convene",
+        name=f"{cohort.programme.title} — {cohort.name}",
+        subcomponents=[
+            session_event(
+                session,
+                page_url=page_url,
+                stamp=stamp,
+                with_online_link=with_online_links,
+            )
+            for session in cohort.sessions
+        ],
+    )
+    # Zone definitions for a year either side of the cohort (so both summer and
+    # winter time appear), rather than every change from 1970 to 2038.
+    first = min(s.starts_at for s in cohort.sessions).date() - timedelta(days=366)
+    last = max(s.ends_at for s in cohort.sessions).date() + timedelta(days=366)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar
+
+
+def calendar_filename(cohort: Cohort) -> str:
+    return f"{cohort.programme.slug}-{slugify(cohort.name, 60) or cohort.id}.ics"
