@@ -57,6 +57,10 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
     PASSWORD_RESET_MAX_AGE = 3600
+    #: Days a waitlisted applicant has to answer an offer made when a seat frees up.
+    OFFER_DAYS_FROM_WAITLIST = int(os.environ.get("OFFER_DAYS_FROM_WAITLIST", "7"))
+    #: How long before an offer's deadline its reminder goes out.
+    OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "48"))
 
     #: Where uploaded programme images are kept (instance/uploads when unset). With
     #: several web nodes, point it at storage they all share.
@@ -83,8 +87,8 @@ class Config:
     #: X-Forwarded-* headers are then trusted for the client address and scheme.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-    #: Public address used in emailed links when no request is at hand (jobs, CLI).
-    SERVER_NAME = os.environ.get("SERVER_NAME")
+    #: The site's address for links in mail sent without a request (jobs, commands).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
 
@@ -103,7 +107,7 @@ class TestingConfig(Config):
     #: Still scrypt, at a cost that keeps a suite creating hundreds of accounts quick.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     MAIL_SERVER = None
-    SERVER_NAME = None
+    PUBLIC_BASE_URL = "http://convene.test"
 
 
 class ProductionConfig(Config):

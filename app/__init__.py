@@ -78,11 +78,13 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.catalogue import bp as catalogue_bp
+    from app.enrolment import bp as enrolment_bp
     from app.main import bp as main_bp
     from app.organise import bp as organise_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(enrolment_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(organise_bp, url_prefix="/organise")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -5,6 +5,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app import demo, jobs, outbox
+from app.enrolment import lifecycle
 from app.extensions import db
 from app.models.user import User, normalise_email, user_by_email
 
@@ -12,6 +13,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
 jobs_cli = AppGroup("jobs", help="Background jobs on Redis (RQ).")
 users_cli = AppGroup("users", help="Accounts.")
+enrolment_cli = AppGroup("enrolment", help="Enrolment jobs.")
 
 
 @demo_cli.command("load")
@@ -43,6 +45,20 @@ def worker():
     Worker([queue], connection=queue.connection).work()
 
 
+@enrolment_cli.command("run-scheduled")
+def run_scheduled():
+    """Expire overdue offers (seats go to the waitlist) and remind those about to expire.
+
+    Run it from cron every few minutes; with REDIS_URL set it is queued for a worker.
+    """
+    if current_app.config["REDIS_URL"]:
+        jobs.run_or_enqueue(lifecycle.run_scheduled)
+        click.echo("queued for a worker")
+        return
+    expired, reminded = lifecycle.run_scheduled()
+    click.echo(f"expired {expired}, reminded {reminded}")
+
+
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", prompt=True)
@@ -60,5 +76,5 @@ def create_admin(email: str, name: str, password: str):
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo_cli, mail_cli, jobs_cli, users_cli):
+    for group in (demo_cli, mail_cli, jobs_cli, users_cli, enrolment_cli):
         app.cli.add_command(group)

@@ -18,6 +18,11 @@ from werkzeug.datastructures import LanguageAccept
 _CHINESE_TRADITIONAL = {"zh-hant", "zh-tw", "zh-hk", "zh-mo", "zh"}
 
 
+def N_(message: str) -> str:
+    """Mark a string for translation where it is defined; it is translated where used."""
+    return message
+
+
 def supported_locales() -> dict[str, str]:
     return current_app.config["LANGUAGES"]
 

@@ -1,7 +1,7 @@
 """Background work: inline on one laptop, RQ on Redis when REDIS_URL is set.
 
 A job is a plain module-level function taking simple arguments. Callers say
-`run_after_commit(func, *args)` and need not know where it runs.
+`run_or_enqueue(func, *args)` and need not know where it runs.
 """
 
 import logging
@@ -21,7 +21,7 @@ def queue() -> Queue:
     return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 
-def run_after_commit(func: Callable, *args) -> None:
+def run_or_enqueue(func: Callable, *args) -> None:
     """Run `func(*args)` now, or enqueue it for an RQ worker when Redis is configured."""
     if current_app.config["REDIS_URL"]:
         queue().enqueue(run_in_app, f"{func.__module__}:{func.__qualname__}", *args)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale, get_locale
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +32,13 @@ STALE_CLAIM = timedelta(minutes=10)
 
 
 def queue_mail(
-    recipient: User, *, kind: str, subject: str, template: str, **context
+    recipient: User,
+    *,
+    kind: str,
+    subject: str,
+    template: str,
+    attachments: list[dict[str, str]] | None = None,
+    **context,
 ) -> OutboxMessage:
     """Render `templates/mail/<template>.txt` (and `.html`) in the recipient's language.
 
@@ -47,6 +53,7 @@ def queue_mail(
             subject=str(subject),
             body_text=render_template(f"mail/{template}.txt", **context),
             body_html=render_template(f"mail/{template}.html", **context),
+            attachments=attachments or [],
         )
     db.session.add(message)
     return message
@@ -58,6 +65,15 @@ def requeue(message: OutboxMessage) -> None:
     message.attempts = 0
     message.next_attempt_at = utcnow()
     db.session.info["mail_queued"] = True
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A full URL for mail: from the request when there is one, else PUBLIC_BASE_URL
+    (jobs and commands run without a request)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 @dataclass
@@ -142,6 +158,14 @@ def send(message: OutboxMessage) -> None:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments or []:
+        maintype, subtype = attachment["content_type"].split("/", 1)
+        email.add_attachment(
+            attachment["content"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(
         config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
@@ -162,7 +186,7 @@ def _note_queued_mail(session, flush_context, instances) -> None:
 @event.listens_for(db.session, "after_commit")
 def _deliver_after_commit(session) -> None:
     if session.info.pop("mail_queued", False):
-        jobs.run_after_commit(deliver_due)
+        jobs.run_or_enqueue(deliver_due)
 
 
 @event.listens_for(db.session, "after_rollback")

@@ -1,6 +1,6 @@
 """Account rules and state changes. Each public function commits its own change."""
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import User
 from app.models.types import utcnow
 from app.models.user import normalise_email, user_by_email
-from app.outbox import queue_mail
+from app.outbox import absolute_url, queue_mail
 
 _RESET_SALT = "convene.password-reset"
 #: Checked against when the email is unknown, so that a miss costs as long as a hit.
@@ -102,7 +102,7 @@ def request_password_reset(email: str) -> None:
         kind="password_reset",
         subject=_l("Reset your Convene password"),
         template="reset_password",
-        reset_url=url_for("auth.reset_password", token=make_reset_token(user), _external=True),
+        reset_url=absolute_url("auth.reset_password", token=make_reset_token(user)),
         valid_minutes=reset_link_minutes(),
     )
     db.session.commit()
@@ -119,6 +119,6 @@ def _set_password_and_notify(user: User, password: str) -> None:
         kind="password_changed",
         subject=_l("Your Convene password was changed"),
         template="password_changed",
-        reset_url=url_for("auth.reset_request", _external=True),
+        reset_url=absolute_url("auth.reset_request"),
     )
     db.session.commit()

@@ -1,5 +1,17 @@
 """All models, imported here so that Alembic and `create_app()` see every table."""
 
+from app.models.enrolment import (
+    ACTIVE_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    Attendee,
+    CohortQuestion,
+    Enrolment,
+    EnrolmentStatus,
+    HouseholdMember,
+    PersonKind,
+    QuestionKind,
+    ReviewComment,
+)
 from app.models.mail import MessageStatus, OutboxMessage
 from app.models.programme import (
     Cohort,
@@ -15,16 +27,26 @@ from app.models.programme import (
 from app.models.user import User
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "SEAT_HOLDING_STATUSES",
+    "Attendee",
     "Cohort",
+    "CohortQuestion",
     "CohortSession",
+    "Enrolment",
     "EnrolmentMode",
+    "EnrolmentStatus",
+    "HouseholdMember",
     "MessageStatus",
     "Organisation",
     "OutboxMessage",
+    "PersonKind",
     "Programme",
     "ProgrammeKind",
     "ProgrammeMember",
     "ProgrammeStatus",
+    "QuestionKind",
+    "ReviewComment",
     "TeamRole",
     "User",
 ]

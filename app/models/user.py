@@ -30,11 +30,20 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(16))
     #: An IANA zone name, or None for the platform default.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: Teacher profile, asked for at a teacher-training enrolment and kept for next time.
+    school_name: Mapped[str | None] = mapped_column(String(200))
+    school_phase: Mapped[str | None] = mapped_column(String(40))
+    school_subject: Mapped[str | None] = mapped_column(String(120))
+    professional_ref: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+    @property
+    def has_school_details(self) -> bool:
+        return bool(self.school_name and self.school_phase)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(

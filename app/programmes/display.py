@@ -121,6 +121,18 @@ def session_times(session: CohortSession) -> SessionTimes:
     return SessionTimes(yours, local, zone_city(session.timezone))
 
 
+def session_local_span(session: CohortSession) -> str:
+    """A session's day and times on the clock where it happens (for mail and tickets)."""
+    return _(
+        "%(span)s (%(city)s time)",
+        span=_span(
+            _in_zone(session.starts_at, session.timezone),
+            _in_zone(session.ends_at, session.timezone),
+        ),
+        city=zone_city(session.timezone),
+    )
+
+
 def cohort_when(cohort: Cohort) -> str:
     """A cohort's dates in the viewer's zone: one day with times, or a range of days."""
     dates = cohort_dates(cohort)
@@ -232,6 +244,7 @@ TEMPLATE_HELPERS = {
     "format_day": format_day,
     "format_moment": format_moment,
     "session_times": session_times,
+    "session_local_span": session_local_span,
     "cohort_when": cohort_when,
     "seats_text": seats_text,
     "enrolment_state_text": enrolment_state_text,

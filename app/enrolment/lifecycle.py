@@ -1,0 +1,609 @@
+"""The enrolment lifecycle: every state change, its seat accounting and its message.
+
+    booking:      (request) -> confirmed | waitlisted; waitlisted -> confirmed
+    application:  draft -> submitted -> offered | waitlisted | rejected
+                  offered -> confirmed | declined | expired
+    any active:   -> cancelled
+
+The invariant: `Cohort.seats_taken` equals the seats of its offered and confirmed
+enrolments and never exceeds `capacity`. Every change here first locks the
+cohort (a row lock on PostgreSQL, the database write lock on SQLite), then moves
+seats with a conditional UPDATE, so that the check and the write are one atomic
+step whatever the concurrency; a CHECK constraint backs it up. Each function
+writes its emails to the outbox and commits once: the change and its messages
+land together or not at all.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.enrolment.notifications import notify
+from app.enrolment.queries import waitlist
+from app.extensions import db
+from app.models import (
+    Attendee,
+    Cohort,
+    Enrolment,
+    EnrolmentMode,
+    EnrolmentStatus,
+    HouseholdMember,
+    User,
+)
+from app.models.types import utcnow
+from app.programmes import rules
+from app.programmes.rules import EnrolmentState
+
+S = EnrolmentStatus
+
+
+class EnrolmentError(Exception):
+    """A request the rules refuse; `message` says why, for the person who asked."""
+
+    message = _l("That is not possible.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+
+
+class EnrolmentClosed(EnrolmentError):
+    message = _l("Enrolment for this cohort is not open.")
+
+
+class AlreadyEnrolled(EnrolmentError):
+    message = _l("Someone in this party already has a place or a request in this cohort.")
+
+
+class NotEligible(EnrolmentError):
+    """Carries one reason per person who does not fit."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(" ".join(reasons))
+
+
+class CohortFull(EnrolmentError):
+    message = _l("There are not enough seats left, and this cohort has no waitlist.")
+
+
+class InvalidTransition(EnrolmentError):
+    message = _l("This enrolment cannot change that way any more.")
+
+
+class CapacityTooSmall(EnrolmentError):
+    message = _l("Capacity cannot go below the seats already taken.")
+
+
+# Seats ---------------------------------------------------------------------------------
+
+
+def lock_cohort(cohort_id: int) -> None:
+    """Serialise enrolment changes of one cohort until the transaction ends."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
+    else:
+        # SQLite has one writer at a time: a write takes the database lock now.
+        db.session.execute(
+            update(Cohort)
+            .where(Cohort.id == cohort_id)
+            .values(seats_taken=Cohort.seats_taken)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _take_seats(cohort: Cohort, seats: int) -> bool:
+    """Take `seats` if they are free; the check and the write are one statement."""
+    taken = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.seats_taken + seats <= Cohort.capacity)
+        .values(seats_taken=Cohort.seats_taken + seats)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(cohort, ["seats_taken"])
+    return taken == 1
+
+
+def _release_seats(cohort: Cohort, seats: int) -> None:
+    db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats_taken=Cohort.seats_taken - seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, ["seats_taken"])
+
+
+def _leave(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) -> bool:
+    """Move to an inactive state; frees the party's seats. True if seats were freed."""
+    freed = enrolment.holds_seats
+    enrolment.status = status
+    enrolment.offer_expires_at = None
+    for attendee in enrolment.attendees:
+        attendee.active = False
+    if freed:
+        _release_seats(enrolment.cohort, enrolment.seats)
+    return freed
+
+
+# Who comes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    """The people one enrolment is for: household members and/or the account holder."""
+
+    members: tuple[HouseholdMember, ...] = ()
+    account_holder: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.members) + int(self.account_holder)
+
+
+def eligibility_problems(cohort: Cohort, user: User, party: Party) -> list[str]:
+    """Why each person does not fit the cohort, in words; empty when everyone does."""
+    rules_ = rules.eligibility(cohort)
+    problems = []
+    if rules_.teachers_only and not user.has_school_details:
+        problems.append(_("This cohort is for teachers: add your school and phase to enrol."))
+    dates = rules.cohort_dates(cohort)
+    first_day = dates[0].date() if dates else utcnow().date()
+    for member in party.members:
+        if member.is_child and rules_.has_age_limit:
+            if member.date_of_birth is None:
+                problems.append(_("%(name)s needs a date of birth.", name=member.name))
+                continue
+            age = rules.age_on(member.date_of_birth, first_day)
+            if not rules.age_fits(age, rules_):
+                problems.append(
+                    _(
+                        "%(name)s will be %(age)d on the first day; this cohort is for "
+                        "ages %(min)s to %(max)s.",
+                        name=member.name,
+                        age=age,
+                        min=rules_.min_age if rules_.min_age is not None else 0,
+                        max=rules_.max_age if rules_.max_age is not None else "—",
+                    )
+                )
+    return problems
+
+
+def _attendees(cohort: Cohort, user: User, party: Party) -> list[Attendee]:
+    people = [
+        Attendee(
+            cohort_id=cohort.id,
+            household_member_id=member.id,
+            name=member.name,
+            is_child=member.is_child,
+        )
+        for member in party.members
+    ]
+    if party.account_holder:
+        people.insert(0, Attendee(cohort_id=cohort.id, user_id=user.id, name=user.name))
+    return people
+
+
+def _check_open(cohort: Cohort, now: datetime) -> None:
+    state = rules.enrolment_state(cohort, now)
+    if state in {EnrolmentState.NOT_OPEN_YET, EnrolmentState.CLOSED, EnrolmentState.FINISHED}:
+        raise EnrolmentClosed
+
+
+def _insert(enrolment: Enrolment) -> None:
+    """Add the enrolment; a person with an active place in the cohort is refused
+    (by the partial unique indexes on attendees). The caller rolls back on error."""
+    db.session.add(enrolment)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise AlreadyEnrolled from error
+
+
+# Booking mode --------------------------------------------------------------------------
+
+
+def book(
+    user: User,
+    cohort: Cohort,
+    party: Party,
+    *,
+    now: datetime | None = None,
+    emergency_contact_name: str | None = None,
+    emergency_contact_phone: str | None = None,
+    photo_consent: bool | None = None,
+) -> Enrolment:
+    """Confirm the party if its seats are free, else put it on the waitlist as one unit."""
+    now = now or utcnow()
+    if cohort.enrolment_mode != EnrolmentMode.BOOKING:
+        raise EnrolmentClosed
+    if party.size == 0:
+        raise EnrolmentError(_l("Choose who is coming."))
+    _check_open(cohort, now)
+    if problems := eligibility_problems(cohort, user, party):
+        raise NotEligible(problems)
+    try:
+        lock_cohort(cohort.id)
+        enrolment = Enrolment(
+            cohort=cohort,
+            user=user,
+            status=S.CONFIRMED,
+            seats=party.size,
+            attendees=_attendees(cohort, user, party),
+            emergency_contact_name=emergency_contact_name,
+            emergency_contact_phone=emergency_contact_phone,
+            photo_consent=photo_consent,
+        )
+        _insert(enrolment)
+        if not _take_seats(cohort, party.size):
+            if not cohort.waitlist_enabled:
+                raise CohortFull
+            enrolment.status = S.WAITLISTED
+            enrolment.waitlisted_at = now
+        _notify(enrolment, "confirmed" if enrolment.status == S.CONFIRMED else "waitlisted")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return enrolment
+
+
+def promote_waitlist(cohort: Cohort, now: datetime) -> list[Enrolment]:
+    """Give freed seats to the waitlist in order; a party that does not fit keeps its place.
+
+    Booking cohorts confirm; application cohorts make an offer with a deadline.
+    The caller holds the cohort lock and commits.
+    """
+    promoted = []
+    for enrolment in waitlist(cohort):
+        if enrolment.seats > cohort.capacity - cohort.seats_taken:
+            continue
+        if not _take_seats(cohort, enrolment.seats):
+            continue
+        if cohort.enrolment_mode == EnrolmentMode.BOOKING:
+            enrolment.status = S.CONFIRMED
+            _notify(enrolment, "promoted")
+        else:
+            enrolment.status = S.OFFERED
+            enrolment.offer_expires_at = now + timedelta(
+                days=current_app.config["OFFER_DAYS_FROM_WAITLIST"]
+            )
+            _notify(enrolment, "offered")
+        enrolment.waitlisted_at = None
+        promoted.append(enrolment)
+    return promoted
+
+
+# Any mode ------------------------------------------------------------------------------
+
+
+def cancel(
+    enrolment: Enrolment,
+    *,
+    by: User,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Enrolment:
+    """Cancel an active enrolment (by its holder or the team); the waitlist moves at once."""
+    now = now or utcnow()
+    try:
+        lock_cohort(enrolment.cohort_id)
+        db.session.refresh(enrolment)
+        if not enrolment.is_active:
+            raise InvalidTransition
+        freed = _leave(enrolment, S.CANCELLED, now)
+        enrolment.cancelled_at = now
+        enrolment.cancelled_by_id = by.id
+        enrolment.cancel_reason = reason
+        if enrolment.status != S.DRAFT:
+            _notify(enrolment, "cancelled", by_team=by.id != enrolment.user_id, reason=reason)
+        if freed:
+            promote_waitlist(enrolment.cohort, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return enrolment
+
+
+def move(
+    enrolment: Enrolment,
+    target: Cohort,
+    *,
+    by: User,
+    reason: str,
+    now: datetime | None = None,
+) -> Enrolment:
+    """Move a booking to another cohort of the same programme, with the same party.
+
+    The old place is cancelled (its seats go to that waitlist) and the party is
+    confirmed in the target cohort, or waitlisted there when it is full.
+    """
+    now = now or utcnow()
+    if target.programme_id != enrolment.cohort.programme_id or target.id == enrolment.cohort_id:
+        raise InvalidTransition
+    try:
+        for cohort_id in sorted({enrolment.cohort_id, target.id}):  # one order: no deadlock
+            lock_cohort(cohort_id)
+        db.session.refresh(enrolment)
+        if enrolment.status not in {S.CONFIRMED, S.WAITLISTED}:
+            raise InvalidTransition
+        party = [
+            (a.household_member_id, a.user_id, a.name, a.is_child) for a in enrolment.attendees
+        ]
+        if _leave(enrolment, S.CANCELLED, now):
+            promote_waitlist(enrolment.cohort, now)
+        enrolment.cancelled_at, enrolment.cancelled_by_id = now, by.id
+        enrolment.cancel_reason = reason
+        moved = Enrolment(
+            cohort=target,
+            user=enrolment.user,
+            status=S.CONFIRMED,
+            seats=enrolment.seats,
+            emergency_contact_name=enrolment.emergency_contact_name,
+            emergency_contact_phone=enrolment.emergency_contact_phone,
+            photo_consent=enrolment.photo_consent,
+            attendees=[
+                Attendee(
+                    cohort_id=target.id,
+                    household_member_id=member_id,
+                    user_id=user_id,
+                    name=name,
+                    is_child=is_child,
+                )
+                for member_id, user_id, name, is_child in party
+            ],
+        )
+        _insert(moved)
+        if not _take_seats(target, moved.seats):
+            moved.status, moved.waitlisted_at = S.WAITLISTED, now
+        _notify(moved, "moved", reason=reason, previous=enrolment.cohort)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return moved
+
+
+def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) -> list[Enrolment]:
+    """Set a new capacity (never below the seats taken); more seats go to the waitlist."""
+    now = now or utcnow()
+    try:
+        lock_cohort(cohort.id)
+        db.session.refresh(cohort)
+        if capacity < cohort.seats_taken:
+            raise CapacityTooSmall
+        cohort.capacity = capacity
+        db.session.flush()
+        promoted = promote_waitlist(cohort, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return promoted
+
+
+# Application mode ----------------------------------------------------------------------
+
+
+@dataclass
+class ApplicationDetails:
+    home_institution: str | None
+    home_country: str | None
+    study_level: str | None
+    statement: str | None
+    answers: dict[str, str]
+
+
+def _fill_application(enrolment: Enrolment, details: ApplicationDetails) -> None:
+    enrolment.home_institution = details.home_institution
+    enrolment.home_country = details.home_country
+    enrolment.study_level = details.study_level
+    enrolment.statement = details.statement
+    enrolment.answers = dict(details.answers)
+
+
+def save_application(
+    user: User,
+    cohort: Cohort,
+    details: ApplicationDetails,
+    *,
+    submit: bool,
+    now: datetime | None = None,
+) -> Enrolment:
+    """Save the user's application to the cohort as a draft, or submit it.
+
+    Drafts can be reopened and changed until enrolment closes.
+    """
+    now = now or utcnow()
+    if cohort.enrolment_mode != EnrolmentMode.APPLICATION:
+        raise EnrolmentClosed
+    _check_open(cohort, now)
+    party = Party(account_holder=True)
+    if problems := eligibility_problems(cohort, user, party):
+        raise NotEligible(problems)
+    rules_ = rules.eligibility(cohort)
+    if submit and rules_.home_countries and details.home_country not in rules_.home_countries:
+        raise NotEligible([str(_l("This cohort is for students from the countries listed."))])
+    try:
+        enrolment = draft_application(user, cohort)
+        if enrolment is None:
+            enrolment = Enrolment(
+                cohort=cohort,
+                user=user,
+                status=S.DRAFT,
+                seats=1,
+                attendees=_attendees(cohort, user, party),
+            )
+            _insert(enrolment)
+        _fill_application(enrolment, details)
+        if submit:
+            enrolment.status = S.SUBMITTED
+            enrolment.submitted_at = now
+            _notify(enrolment, "submitted")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return enrolment
+
+
+def draft_application(user: User, cohort: Cohort) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.user_id == user.id,
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.status == S.DRAFT,
+        )
+    )
+
+
+def _decide(enrolments: Iterable[Enrolment], allowed: set[EnrolmentStatus], change) -> list:
+    """Apply `change` to each enrolment under the cohort lock; one commit for all."""
+    changed = []
+    try:
+        for enrolment in enrolments:
+            lock_cohort(enrolment.cohort_id)
+            db.session.refresh(enrolment)
+            if enrolment.status not in allowed:
+                raise InvalidTransition
+            change(enrolment)
+            changed.append(enrolment)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return changed
+
+
+def make_offers(
+    enrolments: Iterable[Enrolment], *, deadline: datetime, now: datetime | None = None
+) -> list[Enrolment]:
+    """Accept applications: each offer holds a seat until the deadline.
+
+    All or nothing: when the seats run out, no offer of the batch is made.
+    """
+    now = now or utcnow()
+    if deadline <= now:
+        raise EnrolmentError(_l("The answer deadline must be in the future."))
+
+    def offer(enrolment: Enrolment) -> None:
+        if not _take_seats(enrolment.cohort, enrolment.seats):
+            raise CohortFull(_l("There are not enough seats left for these offers."))
+        enrolment.status = S.OFFERED
+        enrolment.waitlisted_at = None
+        enrolment.offer_expires_at = deadline
+        _notify(enrolment, "offered")
+
+    return _decide(enrolments, {S.SUBMITTED, S.WAITLISTED}, offer)
+
+
+def waitlist_applications(
+    enrolments: Iterable[Enrolment], now: datetime | None = None
+) -> list[Enrolment]:
+    now = now or utcnow()
+
+    def to_waitlist(enrolment: Enrolment) -> None:
+        enrolment.status = S.WAITLISTED
+        enrolment.waitlisted_at = now
+        _notify(enrolment, "waitlisted")
+
+    return _decide(enrolments, {S.SUBMITTED}, to_waitlist)
+
+
+def reject_applications(
+    enrolments: Iterable[Enrolment], *, message: str, now: datetime | None = None
+) -> list[Enrolment]:
+    now = now or utcnow()
+
+    def reject(enrolment: Enrolment) -> None:
+        _leave(enrolment, S.REJECTED, now)
+        enrolment.decision_message = message
+        _notify(enrolment, "rejected", message=message)
+
+    return _decide(enrolments, {S.SUBMITTED, S.WAITLISTED}, reject)
+
+
+def accept_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
+    now = now or utcnow()
+
+    def accept(enrolment: Enrolment) -> None:
+        if enrolment.offer_expires_at <= now:
+            raise InvalidTransition(_l("This offer has expired."))
+        enrolment.status = S.CONFIRMED
+        enrolment.offer_expires_at = None
+        _notify(enrolment, "confirmed")
+
+    return _decide([enrolment], {S.OFFERED}, accept)[0]
+
+
+def decline_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
+    now = now or utcnow()
+
+    def decline(enrolment: Enrolment) -> None:
+        _leave(enrolment, S.DECLINED, now)
+        promote_waitlist(enrolment.cohort, now)
+
+    return _decide([enrolment], {S.OFFERED}, decline)[0]
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Expire every offer past its deadline and pass the seats on. For cron or RQ."""
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        select(Enrolment).where(Enrolment.status == S.OFFERED, Enrolment.offer_expires_at <= now)
+    ).all()
+    expired = 0
+    for enrolment in overdue:
+        try:
+            lock_cohort(enrolment.cohort_id)
+            db.session.refresh(enrolment)
+            if enrolment.status == S.OFFERED and enrolment.offer_expires_at <= now:
+                _leave(enrolment, S.EXPIRED, now)
+                _notify(enrolment, "expired")
+                promote_waitlist(enrolment.cohort, now)
+                expired += 1
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return expired
+
+
+def remind_expiring_offers(now: datetime | None = None) -> int:
+    """One reminder per offer whose deadline is within OFFER_REMINDER_HOURS."""
+    now = now or utcnow()
+    soon = now + timedelta(hours=current_app.config["OFFER_REMINDER_HOURS"])
+    offers = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.status == S.OFFERED,
+            Enrolment.offer_expires_at > now,
+            Enrolment.offer_expires_at <= soon,
+            Enrolment.offer_reminded_at.is_(None),
+        )
+    ).all()
+    for enrolment in offers:
+        enrolment.offer_reminded_at = now
+        _notify(enrolment, "offer_reminder")
+    db.session.commit()
+    return len(offers)
+
+
+def run_scheduled(now: datetime | None = None) -> tuple[int, int]:
+    """The periodic job: expire overdue offers, then remind the ones about to expire."""
+    now = now or utcnow()
+    return expire_offers(now), remind_expiring_offers(now)
+
+
+# Messages ------------------------------------------------------------------------------
+
+
+def _notify(enrolment: Enrolment, event: str, **context) -> None:
+    notify(enrolment, event, **context)
