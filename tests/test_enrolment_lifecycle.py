@@ -3,6 +3,7 @@
 These call the lifecycle functions directly, without HTTP.
 """
 
+import contextlib
 from datetime import date, timedelta
 
 import pytest
@@ -403,12 +404,10 @@ class SeatsMachine(RuleBasedStateMachine):
         if candidates:
             before = self.waitlisted_ids()
             chosen = candidates[pick % len(candidates)]
-            try:
+            with contextlib.suppress(lifecycle.CohortFull):
                 lifecycle.make_offers(
                     [chosen], deadline=self.now + timedelta(hours=2), now=self.tick()
                 )
-            except lifecycle.CohortFull:
-                pass
             self.forget(before)
 
     @rule(pick=st.integers(0, 50))
@@ -451,12 +450,10 @@ class SeatsMachine(RuleBasedStateMachine):
     def change_capacity(self, delta):
         before = self.waitlisted_ids()
         db.session.refresh(self.cohort)
-        try:
+        with contextlib.suppress(lifecycle.CapacityTooSmall):
             lifecycle.change_capacity(
                 self.cohort, max(self.cohort.capacity + delta, 0), now=self.tick()
             )
-        except lifecycle.CapacityTooSmall:
-            pass
         self.forget(before)
 
     def forget(self, before: set[int]):
