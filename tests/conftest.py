@@ -6,13 +6,18 @@ the same suite on PostgreSQL.
 
 import contextvars
 import itertools
+import logging
 import os
 import re
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, select, text
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
@@ -264,3 +269,55 @@ def upload_folder(app, tmp_path):
     """Uploaded files go to a temporary folder instead of instance/uploads."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     return tmp_path / "uploads"
+
+
+# ---------------------------------------------------------------------------
+# A live server, for the browser tests and for races of real HTTP requests.
+# ---------------------------------------------------------------------------
+
+
+class LoggingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, writing to a logger of our own instead of adding a stderr handler:
+    requests are logged at INFO, server errors (with tracebacks) at ERROR, and pytest shows
+    them with a failing test."""
+
+    log_to = logging.getLogger("tests.live_server")
+
+    def log(self, type: str, message: str, *args) -> None:
+        level = logging.ERROR if type == "error" else logging.INFO
+        self.log_to.log(level, "%s " + message, self.address_string(), *args)
+
+
+class LiveServerURL(str):
+    """The live server's base URL. It also carries `.app`, which pytest-flask's autouse
+    `_push_request_context` fixture reads from any fixture named `live_server`."""
+
+    app: Flask
+
+    def __new__(cls, url: str, app: Flask) -> "LiveServerURL":
+        instance = super().__new__(cls, url)
+        instance.app = app
+        return instance
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServerURL]:
+    """The test `app` served on a free local port in a background thread; yields its base URL.
+
+    Requests run in the server's threads, each in its own app context and database
+    session, so a test reads what the browser did only after `db.session.expire_all()`.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=LoggingRequestHandler)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # so that shutdown() returns at once
+        name="live-server",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield LiveServerURL(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

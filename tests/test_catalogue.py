@@ -18,6 +18,7 @@ from app.models import (
     ProgrammeStatus,
     TeamRole,
 )
+from app.models.types import utcnow
 
 CARD_LINK = re.compile(r'class="programme-card__title">\s*<a href="/programmes/([a-z0-9-]+)/">')
 
@@ -800,3 +801,14 @@ def test_does_the_programme_page_run_as_many_queries_for_10_cohorts_as_for_1(
     ten = queries_for(client, "/programmes/large/")
     assert one == ten
     assert one <= 5
+
+
+def test_does_an_age_search_leave_out_courses_for_teachers(
+    client, make_programme, make_cohort, make_session
+):
+    for title, teachers_only in (("Teachers Only Course", True), ("Open Lab Day", False)):
+        cohort = make_cohort(make_programme(title=title, teachers_only=teachers_only))
+        make_session(cohort, utcnow() + timedelta(days=5))
+    html = client.get("/programmes/?age=9").get_data(as_text=True)
+    assert "Open Lab Day" in html
+    assert "Teachers Only Course" not in html

@@ -96,7 +96,8 @@ def _cohort_conditions(filters: CatalogueFilters, now: datetime) -> list[ColumnE
 
 
 def _accepts_age(age: int) -> ColumnElement[bool]:
-    """The cohort's age range (its own, else its programme's) includes `age`."""
+    """The cohort's age range (its own, else its programme's) includes `age`, and it is
+    not for teachers only (a parent looking for a 9-year-old has no use for those)."""
     owner = aliased(Programme)
 
     def programme_value(column):
@@ -110,7 +111,8 @@ def _accepts_age(age: int) -> ColumnElement[bool]:
     # No limit at either end (None) compares as the age itself, so it passes.
     low = func.coalesce(Cohort.min_age, programme_value("min_age"), age)
     high = func.coalesce(Cohort.max_age, programme_value("max_age"), age)
-    return and_(low <= age, high >= age)
+    teachers_only = func.coalesce(Cohort.teachers_only, programme_value("teachers_only"))
+    return and_(low <= age, high >= age, teachers_only.is_(False))
 
 
 def _programme_conditions(filters: CatalogueFilters) -> list[ColumnElement[bool]]:

@@ -6,17 +6,13 @@ tests are skipped and the rest of the suite still runs. Playwright's own browser
 download is never used: Chromium is always launched from an explicit executable path.
 """
 
-import logging
 import os
 import shutil
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import PASSWORD
 
@@ -75,53 +71,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if chromium is None:
             item.add_marker(skip)
-
-
-class LoggingRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler, writing to a logger of our own instead of adding a stderr handler:
-    requests are logged at INFO, server errors (with tracebacks) at ERROR, and pytest shows
-    them with a failing test."""
-
-    log_to = logging.getLogger("tests.browser.live_server")
-
-    def log(self, type: str, message: str, *args) -> None:
-        level = logging.ERROR if type == "error" else logging.INFO
-        self.log_to.log(level, "%s " + message, self.address_string(), *args)
-
-
-class LiveServerURL(str):
-    """The live server's base URL. It also carries `.app`, which pytest-flask's autouse
-    `_push_request_context` fixture reads from any fixture named `live_server`."""
-
-    app: Flask
-
-    def __new__(cls, url: str, app: Flask) -> "LiveServerURL":
-        instance = super().__new__(cls, url)
-        instance.app = app
-        return instance
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[LiveServerURL]:
-    """The test `app` served on a free local port in a background thread; yields its base URL.
-
-    Requests run in the server's threads, each in its own app context and database
-    session, so a test reads what the browser did only after `db.session.expire_all()`.
-    """
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=LoggingRequestHandler)
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},  # so that shutdown() returns at once
-        name="live-server",
-        daemon=True,
-    )
-    thread.start()
-    try:
-        yield LiveServerURL(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")
