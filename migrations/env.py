@@ -85,10 +85,19 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by dropping the old one: with foreign
+            # keys enforced, ON DELETE CASCADE would empty its child tables.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # leave no transaction open: Alembic starts its own
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

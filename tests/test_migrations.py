@@ -40,3 +40,52 @@ def test_does_downgrade_remove_everything_it_created(empty_database):
     downgrade(revision="base")
     tables = set(inspect(db.engine).get_table_names())
     assert tables <= {"alembic_version"}
+
+
+def test_do_migrations_keep_existing_rows(empty_database):
+    """An installation with data upgrades: new columns need defaults for old rows."""
+    upgrade(revision="c9267556f6c5")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash, is_admin, may_create_programmes,"
+                " created_at) VALUES ('a@example.org', 'A', 'x', false, true, '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outbox_messages (kind, recipient, subject, body_text, status,"
+                " attempts, created_at, next_attempt_at) VALUES ('k', 'a@example.org', 's', 'b',"
+                " 'sent', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+    upgrade(revision="75ac225949a8")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO programmes (slug, title, kind, summary, description, audience,"
+                " teachers_only, home_countries, language, is_online, status, created_at,"
+                " updated_at) VALUES ('p', 'P', 'taster', 's', '', '', false, '[]', 'en', false,"
+                " 'published', '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cohorts (programme_id, name, capacity, seats_taken, enrolment_mode,"
+                " timezone, completion_share, waitlist_enabled, created_at) VALUES"
+                " (1, 'C', 10, 0, 'booking', 'Europe/London', 0.75, true, '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cohort_sessions (cohort_id, title, starts_at, ends_at, timezone)"
+                " VALUES (1, '', '2026-02-01 10:00', '2026-02-01 12:00', 'Europe/London')"
+            )
+        )
+    upgrade()
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM cohort_sessions")).scalar() == 1
+        assert connection.execute(text("SELECT attachments FROM outbox_messages")).scalar() in (
+            "[]",
+            [],
+        )

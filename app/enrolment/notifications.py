@@ -27,7 +27,9 @@ WITH_CALENDAR = {"confirmed", "promoted", "moved"}
 
 
 def notify(enrolment: Enrolment, event: str, **context) -> None:
-    """Queue the email for `event` in the caller's transaction."""
+    """Queue the email for `event` in the caller's transaction (walk-ins get none)."""
+    if enrolment.user is None:
+        return
     cohort = enrolment.cohort
     programme = cohort.programme
     title = f"{programme.title} — {cohort.name}"

@@ -1,5 +1,14 @@
 """All models, imported here so that Alembic and `create_app()` see every table."""
 
+from app.models.attendance import (
+    Attendance,
+    AttendanceChange,
+    AttendanceState,
+    AttendanceWarning,
+    Certificate,
+    ExportLog,
+    MarkMethod,
+)
 from app.models.enrolment import (
     ACTIVE_STATUSES,
     SEAT_HOLDING_STATUSES,
@@ -29,14 +38,21 @@ from app.models.user import User
 __all__ = [
     "ACTIVE_STATUSES",
     "SEAT_HOLDING_STATUSES",
+    "Attendance",
+    "AttendanceChange",
+    "AttendanceState",
+    "AttendanceWarning",
     "Attendee",
+    "Certificate",
     "Cohort",
     "CohortQuestion",
     "CohortSession",
     "Enrolment",
     "EnrolmentMode",
     "EnrolmentStatus",
+    "ExportLog",
     "HouseholdMember",
+    "MarkMethod",
     "MessageStatus",
     "Organisation",
     "OutboxMessage",

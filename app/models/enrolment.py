@@ -85,7 +85,8 @@ class Enrolment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The account holder; None for a walk-in added at the door.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[EnrolmentStatus] = mapped_column(
         Enum(
             EnrolmentStatus,
@@ -116,6 +117,11 @@ class Enrolment(db.Model):
     emergency_contact_name: Mapped[str | None] = mapped_column(String(120))
     emergency_contact_phone: Mapped[str | None] = mapped_column(String(40))
     photo_consent: Mapped[bool | None]
+    #: Adults (names) who may collect the children at check-out, besides the party's adults.
+    authorised_collectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Added at the door by a team member (`added_by`), without an account.
+    is_walk_in: Mapped[bool] = mapped_column(default=False)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     # Application details (summer schools, exchanges).
     home_institution: Mapped[str | None] = mapped_column(String(200))
@@ -130,7 +136,7 @@ class Enrolment(db.Model):
     decision_message: Mapped[str | None] = mapped_column(Text)
 
     cohort: Mapped[Cohort] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     attendees: Mapped[list["Attendee"]] = relationship(
         back_populates="enrolment", cascade="all, delete-orphan", order_by="Attendee.id"
     )

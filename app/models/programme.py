@@ -194,7 +194,13 @@ class Cohort(db.Model):
     #: Completion rule: share of sessions to attend (0-1) and CPD hours earned.
     completion_share: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0.75"))
     cpd_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    #: CPD hours in proportion to the minutes attended, instead of all or nothing.
+    cpd_pro_rata: Mapped[bool] = mapped_column(default=False)
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Low-attendance warning: checked once this many sessions have ended (None: off)...
+    warning_after_sessions: Mapped[int | None]
+    #: ...for attendees whose share of attended sessions is below this (0-1).
+    warning_below_share: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0.5"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
@@ -230,6 +236,8 @@ class CohortSession(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     venue: Mapped[str | None] = mapped_column(String(300))
     online_url: Mapped[str | None] = mapped_column(String(500))
+    #: Participants may mark themselves present with the register's rotating code.
+    self_checkin: Mapped[bool] = mapped_column(default=False)
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
 

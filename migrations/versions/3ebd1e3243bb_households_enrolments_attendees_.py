@@ -121,7 +121,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_review_comments_enrolment_id'), ['enrolment_id'], unique=False)
 
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('attachments', sa.JSON(), nullable=False))
+        batch_op.add_column(sa.Column('attachments', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('school_name', sa.String(length=200), nullable=True))
