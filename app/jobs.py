@@ -7,7 +7,14 @@ A job is a plain module-level function taking simple arguments. Callers say
 import logging
 from collections.abc import Callable
 
-from flask import current_app, has_app_context
+from flask import (
+    Flask,
+    after_this_request,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+)
 from redis import Redis
 from rq import Queue
 from werkzeug.utils import import_string
@@ -22,10 +29,49 @@ def queue() -> Queue:
 
 
 def run_or_enqueue(func: Callable, *args) -> None:
-    """Run `func(*args)` now, or enqueue it for an RQ worker when Redis is configured."""
+    """Run `func(*args)`, or enqueue it for an RQ worker when Redis is configured.
+
+    Inline, during a request, it runs once the response has been sent: the person
+    does not wait for it, and the request has given its database connection back
+    (a job started from inside a commit would hold a second one, and a burst of
+    requests could then exhaust the pool). Outside a request it runs at once.
+    """
     if current_app.config["REDIS_URL"]:
         queue().enqueue(run_in_app, f"{func.__module__}:{func.__qualname__}", *args)
         return
+    if not (has_request_context() and g.get("dispatching_request")):
+        _run_inline(func, *args)
+        return
+    pending = g.setdefault("jobs_after_response", [])
+    if (func, args) in pending:
+        return  # a second commit in the same request: once is enough
+    if not pending:
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def run_after_response(response):
+            response.call_on_close(lambda: _run_all(app, pending))
+            return response
+
+    pending.append((func, args))
+
+
+def _mark_dispatching() -> None:
+    g.dispatching_request = True
+
+
+def init_app(app: Flask) -> None:
+    # Only a request being served ends in a response that can run jobs after it.
+    app.before_request(_mark_dispatching)
+
+
+def _run_all(app, pending: list) -> None:
+    with app.app_context():
+        for func, args in pending:
+            _run_inline(func, *args)
+
+
+def _run_inline(func: Callable, *args) -> None:
     try:
         func(*args)
     except Exception:

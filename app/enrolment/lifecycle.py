@@ -42,6 +42,9 @@ from app.programmes.rules import EnrolmentState
 
 S = EnrolmentStatus
 
+#: The longest name an attendee may have (the column's size).
+MAX_NAME = 120
+
 
 class EnrolmentError(Exception):
     """A request the rules refuse; `message` says why, for the person who asked."""
@@ -220,8 +223,12 @@ def book(
     emergency_contact_phone: str | None = None,
     photo_consent: bool | None = None,
 ) -> Enrolment:
-    """Confirm the party if its seats are free, else put it on the waitlist as one unit."""
-    now = now or utcnow()
+    """Confirm the party if its seats are free, else put it on the waitlist as one unit.
+
+    The waitlist is ordered by arrival at the cohort lock: `waitlisted_at` is read
+    once the lock is held (unless a test passes `now`).
+    """
+    given_now, now = now, now or utcnow()
     if cohort.enrolment_mode != EnrolmentMode.BOOKING:
         raise EnrolmentClosed
     if party.size == 0:
@@ -246,7 +253,7 @@ def book(
             if not cohort.waitlist_enabled:
                 raise CohortFull
             enrolment.status = S.WAITLISTED
-            enrolment.waitlisted_at = now
+            enrolment.waitlisted_at = given_now or utcnow()
         _notify(enrolment, "confirmed" if enrolment.status == S.CONFIRMED else "waitlisted")
         db.session.commit()
     except Exception:
@@ -388,6 +395,38 @@ def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) 
         db.session.rollback()
         raise
     return promoted
+
+
+def add_walk_in(cohort: Cohort, name: str, by: User) -> Enrolment:
+    """Give a seat to someone who turns up at the door without a booking.
+
+    The seat is taken under the cohort lock like any booking's, or CohortFull is
+    raised; the walk-in has no account, so no message is sent.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise EnrolmentError(_l("Write the walk-in's name."))
+    if len(name) > MAX_NAME:
+        raise EnrolmentError(_l("Keep the name to %(max)d characters.", max=MAX_NAME))
+    try:
+        lock_cohort(cohort.id)
+        if not _take_seats(cohort, 1):
+            raise CohortFull(_l("There are no seats left for a walk-in."))
+        enrolment = Enrolment(
+            cohort=cohort,
+            user=None,
+            status=S.CONFIRMED,
+            seats=1,
+            is_walk_in=True,
+            added_by_id=by.id,
+            attendees=[Attendee(cohort_id=cohort.id, name=name)],
+        )
+        _insert(enrolment)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return enrolment
 
 
 # Application mode ----------------------------------------------------------------------
