@@ -33,8 +33,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from app import cli, errors, security, templating
+    from app import cli, errors, jobs, security, templating
 
+    jobs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
