@@ -8,7 +8,7 @@ TRANSLATIONS := app/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install lint format messages translations worker clean
+.PHONY: run test bench install lint format messages translations worker clean
 
 run: install translations
 	@mkdir -p instance
@@ -18,6 +18,10 @@ run: install translations
 
 test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Booking throughput and latency on a hot cohort (BENCH_DATABASE_URL for PostgreSQL).
+bench: install translations
+	$(BIN)/python -m tests.benchmarks.booking
 
 install: $(VENV)/.installed
 

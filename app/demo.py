@@ -43,19 +43,25 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("admin", "Ada Okafor", "admin@convene.test", is_admin=True),
-    DemoAccount("organiser", "Priya Raman", "organiser@convene.test", may_create_programmes=True),
-    DemoAccount("helper", "Tom Price", "helper@convene.test"),
-    DemoAccount("guardian", "Sam Lewis", "guardian@convene.test", timezone="Europe/London"),
+    DemoAccount("admin", "Ada Okafor", "admin@convene.example.org", is_admin=True),
+    DemoAccount(
+        "organiser", "Priya Raman", "organiser@convene.example.org", may_create_programmes=True
+    ),
+    DemoAccount("helper", "Tom Price", "helper@convene.example.org"),
+    DemoAccount("guardian", "Sam Lewis", "guardian@convene.example.org", timezone="Europe/London"),
     DemoAccount(
         "teacher",
         "Wong Ka-yan",
-        "teacher@convene.test",
+        "teacher@convene.example.org",
         locale="zh_Hant",
         timezone="Asia/Hong_Kong",
     ),
     DemoAccount(
-        "student", "Valentina Rojas", "student@convene.test", locale="es", timezone="America/Bogota"
+        "student",
+        "Valentina Rojas",
+        "student@convene.example.org",
+        locale="es",
+        timezone="America/Bogota",
     ),
 ]
 
@@ -356,8 +362,8 @@ def load_demo_catalogue(today: date | None = None) -> int:
         if name not in organisations:
             organisations[name] = Organisation(name=name, country=country, website=website)
             db.session.add(organisations[name])
-    lead = user_by_email("organiser@convene.test")
-    helper = user_by_email("helper@convene.test")
+    lead = user_by_email("organiser@convene.example.org")
+    helper = user_by_email("helper@convene.example.org")
     existing = set(db.session.scalars(select(Programme.slug)))
     created = 0
     for spec in demo_programmes(today):

@@ -45,4 +45,6 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Safe with WAL (no corruption); only the last commits may be lost on power loss.
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -64,7 +64,7 @@ def requeue(message: OutboxMessage) -> None:
     message.status = MessageStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
-    db.session.info["mail_queued"] = True
+    db.session.info.setdefault("mail_queued", set()).add(message.id)
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -83,15 +83,17 @@ class DeliveryReport:
     failed: int = 0
 
 
-def deliver_due(limit: int = 100) -> DeliveryReport:
-    """Try every message that is due. Safe to run from several processes at once."""
+def deliver_due(limit: int = 100, only: list[int] | None = None) -> DeliveryReport:
+    """Try every message that is due, or only the given ones (those a change just
+    queued). Safe to run from several processes at once."""
     report = DeliveryReport()
     now = utcnow()
     # A session of its own: this runs right after another session's commit.
     with Session(db.engine) as session:
-        due = session.scalars(
-            select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit)
-        ).all()
+        statement = select(OutboxMessage.id).where(_claimable(now))
+        if only is not None:
+            statement = statement.where(OutboxMessage.id.in_(only))
+        due = session.scalars(statement.order_by(OutboxMessage.id).limit(limit)).all()
         for message_id in due:
             claimed = session.execute(
                 update(OutboxMessage)
@@ -177,16 +179,18 @@ def send(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-@event.listens_for(db.session, "before_flush")
-def _note_queued_mail(session, flush_context, instances) -> None:
-    if any(isinstance(obj, OutboxMessage) for obj in session.new):
-        session.info["mail_queued"] = True
+@event.listens_for(db.session, "after_flush")
+def _note_queued_mail(session, flush_context) -> None:
+    queued = {obj.id for obj in session.new if isinstance(obj, OutboxMessage)}
+    if queued:
+        session.info.setdefault("mail_queued", set()).update(queued)
 
 
 @event.listens_for(db.session, "after_commit")
 def _deliver_after_commit(session) -> None:
-    if session.info.pop("mail_queued", False):
-        jobs.run_or_enqueue(deliver_due)
+    """Deliver what this transaction queued; `flask mail deliver` catches up the rest."""
+    if queued := session.info.pop("mail_queued", None):
+        jobs.run_or_enqueue(deliver_due, 100, sorted(queued))
 
 
 @event.listens_for(db.session, "after_rollback")

@@ -87,7 +87,7 @@ def test_does_loading_demo_data_twice_create_each_account_once(app):
         assert account.email in second.output
     emails = db.session.scalars(select(User.email)).all()
     assert sorted(emails) == sorted(a.email for a in DEMO_ACCOUNTS)
-    admin = db.session.scalar(select(User).where(User.email == "admin@convene.test"))
+    admin = db.session.scalar(select(User).where(User.email == "admin@convene.example.org"))
     assert admin.is_admin
     assert admin.check_password(DEMO_PASSWORD)
 
@@ -103,7 +103,7 @@ def test_does_the_demo_catalogue_show_a_living_catalogue(app):
     for programme in published:
         assert upcoming_cohorts(programme, utcnow()), programme.slug
         assert programme.partners
-        assert programme.members[0].user.email == "organiser@convene.test"
+        assert programme.members[0].user.email == "organiser@convene.example.org"
     assert len({p.kind for p in published}) >= 5
 
 
@@ -122,3 +122,11 @@ def test_can_an_operator_create_an_admin_from_the_command_line(app):
 def test_are_assets_served_locally(client, path):
     with client.get(path) as response:
         assert response.status_code == 200
+
+
+def test_can_every_demo_account_log_in_through_the_form(app, client, auth):
+    load_demo_accounts()
+    for account in DEMO_ACCOUNTS:
+        response = auth.login(account.email, DEMO_PASSWORD)
+        assert response.status_code == 302, account.email
+        auth.logout()
