@@ -8,6 +8,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import event
 
+from app.enrolment import lifecycle
+from app.enrolment.lifecycle import Party
 from app.extensions import db
 from app.models import (
     Cohort,
@@ -812,3 +814,20 @@ def test_does_an_age_search_leave_out_courses_for_teachers(
     html = client.get("/programmes/?age=9").get_data(as_text=True)
     assert "Open Lab Day" in html
     assert "Teachers Only Course" not in html
+
+
+def test_does_the_programme_page_run_as_many_queries_for_a_viewer_with_10_places_as_with_1(
+    client, auth, make_user, make_programme, add_dates
+):
+    """The viewer's own places (for "You are booked") come in one query for all cohorts."""
+    viewer = make_user()
+    small = make_programme(slug="small")
+    lifecycle.book(viewer, add_dates(small, 5, 12), Party(account_holder=True))
+    large = make_programme(slug="large")
+    for n in range(10):
+        lifecycle.book(viewer, add_dates(large, 5 + n, 12 + n), Party(account_holder=True))
+    auth.login_as(viewer)
+    one = queries_for(client, "/programmes/small/")
+    ten = queries_for(client, "/programmes/large/")
+    assert one == ten
+    assert "You are booked" in client.get("/programmes/large/").get_data(as_text=True)

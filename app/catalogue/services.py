@@ -13,8 +13,17 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+from app.enrolment.services import places_in
 from app.extensions import db
-from app.models import Cohort, CohortSession, Programme, ProgrammeKind, ProgrammeStatus, User
+from app.models import (
+    Cohort,
+    CohortSession,
+    Enrolment,
+    Programme,
+    ProgrammeKind,
+    ProgrammeStatus,
+    User,
+)
 from app.models.types import utcnow
 from app.permissions import can_see_management, team_role
 from app.programmes.rules import (
@@ -211,6 +220,8 @@ def filter_choices() -> FilterChoices:
 class CohortListing:
     cohort: Cohort
     state: EnrolmentState
+    #: The viewer's own active enrolment in the cohort (the most settled one), if any.
+    mine: Enrolment | None = None
 
 
 @dataclass(frozen=True)
@@ -243,16 +254,25 @@ def find_visible_programme(slug: str, user: User) -> Programme | None:
     return None
 
 
-def programme_page(programme: Programme, now: datetime | None = None) -> ProgrammePage:
-    """What the programme page lists: upcoming cohorts with their state, and past ones."""
+def programme_page(
+    programme: Programme, viewer: User | None = None, now: datetime | None = None
+) -> ProgrammePage:
+    """What the programme page lists: upcoming cohorts with their state (and the
+    viewer's own place in each, looked up in one query), and how many have ended."""
     now = now or utcnow()
     upcoming = upcoming_cohorts(programme, now)
     past = sum(
         1 for c in programme.cohorts if cohort_dates(c) is not None and not is_upcoming(c, now)
     )
+    mine = places_in(viewer, [cohort.id for cohort in upcoming]) if viewer else None
     return ProgrammePage(
         programme=programme,
-        cohorts=[CohortListing(cohort, enrolment_state(cohort, now)) for cohort in upcoming],
+        cohorts=[
+            CohortListing(
+                cohort, enrolment_state(cohort, now), mine.best(cohort.id) if mine else None
+            )
+            for cohort in upcoming
+        ],
         past_cohorts=past,
     )
 

@@ -32,7 +32,7 @@ def _visible_programme_or_404(slug: str) -> Programme:
 
 @bp.get("/programmes/<slug>/")
 def programme(slug: str):
-    page = services.programme_page(_visible_programme_or_404(slug))
+    page = services.programme_page(_visible_programme_or_404(slug), current_user)
     return render_template("catalogue/programme.html", page=page, programme=page.programme)
 
 

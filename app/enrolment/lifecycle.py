@@ -229,14 +229,14 @@ def book(
     once the lock is held (unless a test passes `now`).
     """
     given_now, now = now, now or utcnow()
-    if cohort.enrolment_mode != EnrolmentMode.BOOKING:
-        raise EnrolmentClosed
-    if party.size == 0:
-        raise EnrolmentError(_l("Choose who is coming."))
-    _check_open(cohort, now)
-    if problems := eligibility_problems(cohort, user, party):
-        raise NotEligible(problems)
     try:
+        if cohort.enrolment_mode != EnrolmentMode.BOOKING:
+            raise EnrolmentClosed
+        if party.size == 0:
+            raise EnrolmentError(_l("Choose who is coming."))
+        _check_open(cohort, now)
+        if problems := eligibility_problems(cohort, user, party):
+            raise NotEligible(problems)
         lock_cohort(cohort.id)
         enrolment = Enrolment(
             cohort=cohort,
@@ -462,16 +462,17 @@ def save_application(
     Drafts can be reopened and changed until enrolment closes.
     """
     now = now or utcnow()
-    if cohort.enrolment_mode != EnrolmentMode.APPLICATION:
-        raise EnrolmentClosed
-    _check_open(cohort, now)
     party = Party(account_holder=True)
-    if problems := eligibility_problems(cohort, user, party):
-        raise NotEligible(problems)
-    rules_ = rules.eligibility(cohort)
-    if submit and rules_.home_countries and details.home_country not in rules_.home_countries:
-        raise NotEligible([str(_l("This cohort is for students from the countries listed."))])
     try:
+        if cohort.enrolment_mode != EnrolmentMode.APPLICATION:
+            raise EnrolmentClosed
+        _check_open(cohort, now)
+        if problems := eligibility_problems(cohort, user, party):
+            raise NotEligible(problems)
+        rules_ = rules.eligibility(cohort)
+        countries = rules_.home_countries
+        if submit and countries and details.home_country not in countries:
+            raise NotEligible([_("This cohort is for students from the countries listed.")])
         enrolment = draft_application(user, cohort)
         if enrolment is None:
             enrolment = Enrolment(
