@@ -4,8 +4,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import demo, jobs, outbox
-from app.enrolment import lifecycle
+from app import demo, jobs, outbox, scheduled
+from app.attendance import completion
 from app.extensions import db
 from app.models.user import User, normalise_email, user_by_email
 
@@ -14,6 +14,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 jobs_cli = AppGroup("jobs", help="Background jobs on Redis (RQ).")
 users_cli = AppGroup("users", help="Accounts.")
 enrolment_cli = AppGroup("enrolment", help="Enrolment jobs.")
+attendance_cli = AppGroup("attendance", help="Completion and certificates.")
 
 
 @demo_cli.command("load")
@@ -22,6 +23,8 @@ def load_demo():
     accounts = demo.load_demo_accounts()
     created = demo.load_demo_catalogue()
     click.echo(f"Demo catalogue: {created} programmes added.")
+    if enrolments := demo.load_demo_enrolments():
+        click.echo(f"Demo enrolments: {enrolments} bookings and applications added.")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD})")
     for account in accounts:
         click.echo(f"  {account.role:<10} {account.email}")
@@ -47,16 +50,27 @@ def worker():
 
 @enrolment_cli.command("run-scheduled")
 def run_scheduled():
-    """Expire overdue offers (seats go to the waitlist) and remind those about to expire.
+    """Expire overdue offers (seats go to the waitlist) and remind those about to expire;
+    complete cohorts that ended lately; send low-attendance warnings.
 
     Run it from cron every few minutes; with REDIS_URL set it is queued for a worker.
     """
     if current_app.config["REDIS_URL"]:
-        jobs.run_or_enqueue(lifecycle.run_scheduled)
+        jobs.run_or_enqueue(scheduled.run_scheduled)
         click.echo("queued for a worker")
         return
-    expired, reminded = lifecycle.run_scheduled()
-    click.echo(f"expired {expired}, reminded {reminded}")
+    click.echo(str(scheduled.run_scheduled()))
+
+
+@attendance_cli.command("complete")
+def complete():
+    """Mark completions and issue certificates in every cohort that has ended
+    (the scheduled job only looks at cohorts that ended in the last 30 days)."""
+    report = completion.complete_ended_cohorts()
+    click.echo(
+        f"cohorts {report.cohorts}, completed {report.enrolments}, "
+        f"certificates {report.certificates}"
+    )
 
 
 @users_cli.command("create-admin")
@@ -76,5 +90,5 @@ def create_admin(email: str, name: str, password: str):
 
 
 def init_app(app: Flask) -> None:
-    for group in (demo_cli, mail_cli, jobs_cli, users_cli, enrolment_cli):
+    for group in (demo_cli, mail_cli, jobs_cli, users_cli, enrolment_cli, attendance_cli):
         app.cli.add_command(group)

@@ -9,14 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.enrolment import lifecycle
+from app.enrolment.lifecycle import ApplicationDetails, Party
 from app.extensions import db
 from app.models import (
     Cohort,
     CohortSession,
+    Enrolment,
     EnrolmentMode,
+    HouseholdMember,
     Organisation,
+    PersonKind,
     Programme,
     ProgrammeKind,
     ProgrammeMember,
@@ -395,6 +400,101 @@ def load_demo_catalogue(today: date | None = None) -> int:
         created += 1
     db.session.commit()
     return created
+
+
+def load_demo_enrolments() -> int:
+    """Bookings and applications through the real lifecycle, so that seats, waitlists
+    and the review queue have something to show. Skipped once any enrolment exists."""
+    if db.session.scalar(select(Enrolment.id).limit(1)) is not None:
+        return 0
+    cohorts = {c.name: c for c in db.session.scalars(select(Cohort))}
+    guardian = user_by_email("guardian@convene.example.org")
+    family = _household(guardian, [("Maya Lewis", date(2017, 3, 14)), ("Leo Lewis", None)])
+    lifecycle.book(
+        guardian,
+        cohorts["Build a Bristlebot"],
+        Party(members=tuple(family[:1]), account_holder=True),
+        emergency_contact_name="Alex Lewis",
+        emergency_contact_phone="+44 20 7946 0123",
+        photo_consent=True,
+    )
+    # A full workshop with a family waiting for three seats.
+    kitchen = cohorts["Kitchen Chemistry"]
+    for n in range(8):
+        parent = _demo_user(f"Parent {n + 1}", f"family{n + 1}@convene.example.org")
+        children = _household(
+            parent, [(f"Child {n + 1}A", date(2016, 5, 1)), (f"Child {n + 1}B", date(2018, 9, 1))]
+        )
+        lifecycle.book(
+            parent,
+            kitchen,
+            Party(members=tuple(children), account_holder=True),
+            emergency_contact_name="Emergency contact",
+            emergency_contact_phone="+44 20 7946 0999",
+            photo_consent=n % 2 == 0,
+        )
+    lifecycle.book(
+        guardian,
+        kitchen,
+        Party(members=tuple(family[:1]), account_holder=True),
+        emergency_contact_name="Alex Lewis",
+        emergency_contact_phone="+44 20 7946 0123",
+    )
+    teacher = user_by_email("teacher@convene.example.org")
+    teacher.school_name, teacher.school_phase = "Kowloon Bay Primary School", "primary"
+    teacher.school_subject = "Science"
+    lifecycle.book(teacher, cohorts["Spring term cohort"], Party(account_holder=True))
+    student = user_by_email("student@convene.example.org")
+    summer = cohorts["Summer 2027"]
+    lifecycle.save_application(
+        student, summer, _demo_application("CO", "Universidad Nacional de Colombia"), submit=True
+    )
+    for n, country in enumerate(["MX", "CL", "MX"]):
+        applicant = _demo_user(f"Applicant {n + 1}", f"applicant{n + 1}@convene.example.org")
+        lifecycle.save_application(
+            applicant, summer, _demo_application(country, "Instituto Politécnico"), submit=True
+        )
+    return db.session.scalar(select(func.count(Enrolment.id)))
+
+
+def _demo_user(name: str, email: str) -> User:
+    user = user_by_email(email)
+    if user is None:
+        user = User(name=name, email=email)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    return user
+
+
+def _household(owner: User, children: list[tuple[str, date | None]]) -> list[HouseholdMember]:
+    members = [
+        HouseholdMember(
+            owner=owner,
+            kind=PersonKind.CHILD if born else PersonKind.ADULT,
+            name=name,
+            date_of_birth=born,
+            photo_consent=True,
+        )
+        for name, born in children
+    ]
+    db.session.add_all(members)
+    db.session.commit()
+    return members
+
+
+def _demo_application(country: str, institution: str) -> ApplicationDetails:
+    return ApplicationDetails(
+        home_institution=institution,
+        home_country=country,
+        study_level="undergraduate",
+        statement=(
+            "I study chemical engineering and want to spend two weeks in a research group "
+            "working on catalysts for clean fuels. I have worked in my university's lab for "
+            "a year, and I would bring what I learn back to the student research club I lead."
+        ),
+        answers={},
+    )
 
 
 def _session_days(first_day: date, count: int, days_apart: int) -> list[date]:
