@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.attendance import bp as attendance_bp
     from app.auth import bp as auth_bp
     from app.catalogue import bp as catalogue_bp
     from app.enrolment import bp as enrolment_bp
@@ -89,3 +90,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(organise_bp, url_prefix="/organise")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(attendance_bp)

@@ -72,6 +72,30 @@ def can_manage_team(user: User, role: TeamRole | None) -> bool:
     return role == TeamRole.LEAD or is_admin(user)
 
 
+def can_manage_enrolments(user: User, role: TeamRole | None) -> bool:
+    """Review applications, decide them, cancel and move places: leads and organisers.
+
+    Helpers see who is coming (for check-in), nothing more.
+    """
+    return role in EDITING_ROLES or is_admin(user)
+
+
+def can_take_attendance(user: User, role: TeamRole | None) -> bool:
+    """Check people in, take the register, add walk-ins: the whole team, helpers too."""
+    return can_see_management(user, role)
+
+
+def can_correct_attendance(user: User, role: TeamRole | None) -> bool:
+    """Change marks once a session is over: leads and organisers, not helpers."""
+    return role in EDITING_ROLES or is_admin(user)
+
+
+def can_export_attendance(user: User, role: TeamRole | None) -> bool:
+    """Download registers and attendance matrices, with needs when asked: leads and
+    organisers. Helpers export nothing: a file leaves the team's control for good."""
+    return role in EDITING_ROLES or is_admin(user)
+
+
 def programme_for(user: User, programme: Programme | None, rule) -> tuple[Programme, TeamRole]:
     """The programme if `rule(user, role)` allows it.
 
@@ -109,4 +133,8 @@ TEMPLATE_RULES = {
     "see_management": can_see_management,
     "edit_programme": can_edit_programme,
     "manage_team": can_manage_team,
+    "manage_enrolments": can_manage_enrolments,
+    "take_attendance": can_take_attendance,
+    "correct_attendance": can_correct_attendance,
+    "export_attendance": can_export_attendance,
 }

@@ -520,3 +520,11 @@ def test_can_the_team_move_a_booking_to_another_cohort(
     db.session.refresh(sunday)
     assert (saturday.seats_taken, sunday.seats_taken) == (0, 2)
     assert "Saturday is cancelled." in outbox("enrolment_moved")[0].body_text
+
+
+def test_does_withdrawing_a_draft_send_no_email(summer_school, make_user, outbox):
+    student = make_user()
+    draft = lifecycle.save_application(student, summer_school(), application(), submit=False)
+    lifecycle.cancel(draft, by=student)
+    assert draft.status == S.CANCELLED
+    assert outbox() == []

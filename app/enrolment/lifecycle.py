@@ -305,11 +305,12 @@ def cancel(
         db.session.refresh(enrolment)
         if not enrolment.is_active:
             raise InvalidTransition
+        was_draft = enrolment.status == S.DRAFT
         freed = _leave(enrolment, S.CANCELLED, now)
         enrolment.cancelled_at = now
         enrolment.cancelled_by_id = by.id
         enrolment.cancel_reason = reason
-        if enrolment.status != S.DRAFT:
+        if not was_draft:
             _notify(enrolment, "cancelled", by_team=by.id != enrolment.user_id, reason=reason)
         if freed:
             promote_waitlist(enrolment.cohort, now)

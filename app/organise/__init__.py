@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("organise", __name__)
 
-from app.organise import views  # noqa: E402,F401
+from app.organise import enrolments, views  # noqa: E402,F401

@@ -9,6 +9,8 @@ from datetime import datetime
 from flask_babel import format_time
 from flask_babel import gettext as _
 
+from app.enrolment.labels import enrolment_status_label, question_kind_label, study_level_label
+from app.models import Enrolment
 from app.programmes.display import format_day, format_moment
 from app.programmes.labels import ENROLMENT_MODE_LABELS, ENROLMENT_STATE_LABELS, team_role_label
 from app.programmes.rules import utc_to_local
@@ -32,6 +34,11 @@ def zone_label(timezone: str) -> str:
     return timezone.replace("_", " ")
 
 
+def party(enrolment: Enrolment) -> str:
+    """The names of the people of an enrolment: "Ana Ruiz, Leo Ruiz"."""
+    return ", ".join(attendee.name for attendee in enrolment.attendees)
+
+
 #: Template globals of the organise blueprint's pages.
 TEMPLATE_HELPERS = {
     "role_label": team_role_label,
@@ -41,4 +48,8 @@ TEMPLATE_HELPERS = {
     "local_day": format_day,
     "local_moment": format_moment,
     "zone_label": zone_label,
+    "team_status_label": enrolment_status_label,
+    "study_level_label": study_level_label,
+    "question_kind_label": question_kind_label,
+    "party": party,
 }

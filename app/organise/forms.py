@@ -16,6 +16,7 @@ from wtforms import (
     DecimalField,
     EmailField,
     IntegerField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -32,12 +33,29 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.enrolment import review
+from app.enrolment.forms import one_newline
+from app.enrolment.labels import ENROLMENT_STATUS_LABELS, QUESTION_KIND_LABELS
 from app.forms import blank_to_none, options, strip
-from app.i18n import country_choices, language_choices, timezone_choices
-from app.models import Cohort, CohortSession, EnrolmentMode, Programme, ProgrammeKind, TeamRole
+from app.i18n import country_choices, country_name, language_choices, timezone_choices
+from app.models import (
+    Cohort,
+    CohortQuestion,
+    CohortSession,
+    EnrolmentMode,
+    Programme,
+    ProgrammeKind,
+    QuestionKind,
+    TeamRole,
+)
 from app.programmes.labels import ENROLMENT_MODE_LABELS, KIND_LABELS, TEAM_ROLE_LABELS
 from app.programmes.rules import utc_to_local
-from app.programmes.services import CohortDetails, ProgrammeDetails, SessionDetails
+from app.programmes.services import (
+    CohortDetails,
+    ProgrammeDetails,
+    QuestionDetails,
+    SessionDetails,
+)
 
 
 def _choices(labels: dict):
@@ -447,3 +465,161 @@ class RoleForm(FlaskForm):
         csrf = False
 
     role = SelectField(_l("Role"), choices=_choices(TEAM_ROLE_LABELS))
+
+
+# Application questions -----------------------------------------------------------------
+
+
+class QuestionForm(FlaskForm):
+    prompt = TextAreaField(
+        _l("Question"),
+        filters=[one_newline, strip],
+        description=_l("As applicants will read it, like “Have you used Python before?”."),
+        render_kw={"rows": 2},
+    )
+    kind = SelectField(_l("Kind of answer"), choices=_choices(QUESTION_KIND_LABELS))
+    choices = TextAreaField(
+        _l("Choices"),
+        filters=[one_newline],
+        description=_l("For “One of several choices” only: one choice per line."),
+        render_kw={"rows": 5},
+    )
+    required = BooleanField(_l("Applicants must answer it to submit"), default=True)
+
+    def details(self) -> QuestionDetails:
+        return QuestionDetails(
+            prompt=self.prompt.data or "",
+            kind=QuestionKind(self.kind.data),
+            required=self.required.data,
+            choices=(self.choices.data or "").split("\n"),
+        )
+
+
+def question_data(question: CohortQuestion) -> dict:
+    return {
+        "prompt": question.prompt,
+        "kind": question.kind.value,
+        "choices": "\n".join(question.choices or []),
+        "required": question.required,
+    }
+
+
+# Reviewing applications ----------------------------------------------------------------
+
+
+class ApplicationFilterForm(FlaskForm):
+    """The review queue's filters, in the query string. A value that does not parse is
+    reported next to its field and left out; the other filters still apply."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+    country = SelectField(_l("Home country"), choices=[], validators=[Optional()])
+    score = SelectField(_l("Score"), choices=[], validators=[Optional()])
+    q = SearchField(
+        _l("Name or institution"),
+        filters=[strip],
+        validators=[Optional(), Length(max=100)],
+    )
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options(
+            [("", _l("Any status"))]
+            + [(status.value, ENROLMENT_STATUS_LABELS[status]) for status in review.QUEUE_FILTERS]
+        )
+        named = sorted(((code, country_name(code)) for code in countries), key=lambda c: c[1])
+        self.country.choices = options([("", _l("Any country")), *named])
+        self.score.choices = options(
+            [("", _l("Any score")), ("none", _l("Not scored yet")), ("5", "5")]
+            + [(str(n), _l("%(num)d or more", num=n)) for n in (4, 3, 2, 1)]
+        )
+
+    def _value(self, field) -> str | None:
+        return None if field.errors else (field.data or None)
+
+    def filters(self) -> review.QueueFilters:
+        status = self._value(self.status)
+        return review.QueueFilters(
+            status=review.S(status) if status else None,
+            country=self._value(self.country),
+            score=self._value(self.score),
+            text=self._value(self.q) or "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(self._value(field) for field in (self.status, self.country, self.score, self.q))
+
+
+class DecisionForm(FlaskForm):
+    """A decision on one application or on those ticked in the queue; the button pressed
+    says which (`action`)."""
+
+    #: The ticked rows of the queue (checkboxes drawn by the table itself).
+    enrolment_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    action = StringField()
+    offer_deadline = DateTimeLocalField(
+        _l("Answer by"),
+        format=LOCAL_DATETIME_FORMATS,
+        validators=[Optional()],
+    )
+    message = TextAreaField(
+        _l("Message to the applicants"),
+        filters=[one_newline],
+        description=_l("Sent by email with the decision. Edit it as you wish."),
+        render_kw={"rows": 7},
+    )
+
+    def decision(self) -> review.Decision:
+        return review.Decision(
+            action=self.action.data or "",
+            offer_deadline=self.offer_deadline.data,
+            message=self.message.data,
+        )
+
+
+class ScoreForm(FlaskForm):
+    score = SelectField(
+        _l("Score"),
+        choices=options([("", _l("Not scored")), *((str(n), str(n)) for n in review.SCORES)]),
+        description=_l("From 1 (weakest) to 5 (strongest). Only the team sees it."),
+    )
+
+    def value(self) -> int | None:
+        return int(self.score.data) if self.score.data else None
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Add a comment"),
+        filters=[one_newline],
+        description=_l("Only the team sees comments, never the applicant."),
+        render_kw={"rows": 3},
+    )
+
+
+# Cancelling and moving places ----------------------------------------------------------
+
+
+def _reason_field():
+    return TextAreaField(
+        _l("Reason"),
+        filters=[one_newline],
+        description=_l("Sent to the participant in the email that tells them."),
+        render_kw={"rows": 4},
+    )
+
+
+class CancelPlaceForm(FlaskForm):
+    reason = _reason_field()
+
+
+class MovePlaceForm(FlaskForm):
+    target = SelectField(_l("Move to"), coerce=int, choices=[])
+    reason = _reason_field()
+
+    def __init__(self, *args, targets: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target.choices = options(targets)

@@ -356,6 +356,7 @@ def cohort(programme_id: int, cohort_id: int):
         cohort=loaded.cohort,
         state=rules.enrolment_state(loaded.cohort, utcnow()),
         eligibility=rules.eligibility(loaded.cohort),
+        questions=services.questions_of(loaded.cohort),
     )
 
 

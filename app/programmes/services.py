@@ -23,6 +23,7 @@ from app.extensions import db
 from app.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
 from app.models import (
     Cohort,
+    CohortQuestion,
     CohortSession,
     EnrolmentMode,
     Organisation,
@@ -30,6 +31,7 @@ from app.models import (
     ProgrammeKind,
     ProgrammeMember,
     ProgrammeStatus,
+    QuestionKind,
     TeamRole,
     User,
 )
@@ -554,26 +556,150 @@ def create_cohort(programme: Programme, details: CohortDetails) -> Cohort:
     return cohort
 
 
-def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
-    """Change a cohort's settings.
+def _capacity_refused(cohort: Cohort) -> CapacityBelowSeatsTaken:
+    return CapacityBelowSeatsTaken(
+        _l(
+            "%(taken)d seats are taken already, so capacity must be at least %(taken)d.",
+            taken=cohort.seats_taken,
+        )
+    )
 
-    Capacity is checked against the seats taken here for a clear message, and by the
-    database's `seats_taken <= capacity` constraint, so that an enrolment taking a
-    seat at the same moment cannot slip past.
+
+def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
+    """Change a cohort's settings; seats added go to its waitlist at once.
+
+    Capacity is checked against the seats taken here for a clear message, then set
+    by the enrolment rules (`lifecycle.change_capacity`) under the cohort lock, in
+    the same transaction as the other settings, and backed by the database's
+    `seats_taken <= capacity` constraint: an enrolment taking a seat at the same
+    moment cannot slip past.
     """
+    from app.enrolment import lifecycle  # here: the enrolment package imports this module
+
     opens, closes = _checked_cohort(details, cohort)
     _apply_cohort(cohort, details, opens, closes)
     try:
-        db.session.commit()
-    except IntegrityError as error:
+        db.session.flush()
+        lifecycle.change_capacity(cohort, details.capacity)  # commits, or rolls back
+    except (IntegrityError, lifecycle.CapacityTooSmall) as error:
         db.session.rollback()
-        raise CapacityBelowSeatsTaken(
-            _l(
-                "%(taken)d seats are taken already, so capacity must be at least %(taken)d.",
-                taken=cohort.seats_taken,
-            )
-        ) from error
+        raise _capacity_refused(cohort) from error
     return cohort
+
+
+# Application questions ----------------------------------------------------------------
+
+MAX_PROMPT = 300
+MAX_CHOICE = 200
+MAX_CHOICES = 20
+
+
+@dataclass
+class QuestionDetails:
+    """A question of a cohort's own that applicants answer."""
+
+    prompt: str
+    kind: QuestionKind
+    required: bool = True
+    #: The options of a choice question, in order; ignored for other kinds.
+    choices: Sequence[str] = ()
+
+
+def _clean_choices(choices: Sequence[str]) -> list[str]:
+    """Trimmed, without blanks or repeats, in the order given."""
+    cleaned = (choice.strip() for choice in choices)
+    return list(dict.fromkeys(choice for choice in cleaned if choice))
+
+
+def _checked_question(details: QuestionDetails) -> list[str]:
+    """Check every rule; return the choices to store."""
+    checks = _Checks()
+    checks.require(_has_text(details.prompt), "prompt", _l("Write the question."))
+    checks.require(
+        len((details.prompt or "").strip()) <= MAX_PROMPT,
+        "prompt",
+        _l("Keep the question to %(max)d characters.", max=MAX_PROMPT),
+    )
+    if QuestionKind(details.kind) != QuestionKind.CHOICE:
+        checks.raise_any()
+        return []
+    choices = _clean_choices(details.choices)
+    checks.require(len(choices) >= 2, "choices", _l("Give at least two choices, one per line."))
+    checks.require(
+        len(choices) <= MAX_CHOICES,
+        "choices",
+        _l("Give at most %(max)d choices.", max=MAX_CHOICES),
+    )
+    checks.require(
+        all(len(choice) <= MAX_CHOICE for choice in choices),
+        "choices",
+        _l("Keep each choice to %(max)d characters.", max=MAX_CHOICE),
+    )
+    checks.raise_any()
+    return choices
+
+
+def _apply_question(question: CohortQuestion, details: QuestionDetails, choices) -> None:
+    question.prompt = details.prompt.strip()
+    question.kind = QuestionKind(details.kind)
+    question.required = bool(details.required)
+    question.choices = choices
+
+
+def questions_of(cohort: Cohort) -> list[CohortQuestion]:
+    """The cohort's questions in the order applicants see them."""
+    return list(
+        db.session.scalars(
+            select(CohortQuestion)
+            .where(CohortQuestion.cohort_id == cohort.id)
+            .order_by(CohortQuestion.position, CohortQuestion.id)
+        )
+    )
+
+
+def _renumber(questions: Sequence[CohortQuestion]) -> None:
+    for position, question in enumerate(questions):
+        question.position = position
+
+
+def add_question(cohort: Cohort, details: QuestionDetails) -> CohortQuestion:
+    """Add a question after the cohort's others."""
+    choices = _checked_question(details)
+    questions = questions_of(cohort)
+    question = CohortQuestion(cohort_id=cohort.id)
+    _apply_question(question, details, choices)
+    _renumber([*questions, question])
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def update_question(question: CohortQuestion, details: QuestionDetails) -> CohortQuestion:
+    """Change a question. Answers given already are kept as they were written."""
+    choices = _checked_question(details)
+    _apply_question(question, details, choices)
+    db.session.commit()
+    return question
+
+
+def remove_question(question: CohortQuestion) -> None:
+    """Remove a question; answers given to it stay with the applications."""
+    cohort_id = question.cohort_id
+    db.session.delete(question)
+    db.session.flush()
+    _renumber(questions_of(db.session.get(Cohort, cohort_id)))
+    db.session.commit()
+
+
+def move_question(question: CohortQuestion, offset: int) -> None:
+    """Move a question up (-1) or down (+1) among its cohort's; at either end, nothing moves."""
+    questions = questions_of(db.session.get(Cohort, question.cohort_id))
+    index = questions.index(question)
+    target = index + offset
+    if 0 <= target < len(questions):
+        questions[index], questions[target] = questions[target], questions[index]
+    _renumber(questions)
+    db.session.commit()
 
 
 # Sessions -----------------------------------------------------------------------------

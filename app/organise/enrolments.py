@@ -1,0 +1,393 @@
+"""Organise pages about who comes: a cohort's application questions, the review queue
+with its decisions, and the list of places with cancel and move.
+
+Like every organise page they go through `views.load()`: 404 outside the team and
+for ids of another cohort or programme, 403 for a helper on anything but the list
+of places, which helpers need at the door.
+"""
+
+from functools import partial
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from app import forms
+from app.enrolment import review
+from app.forms import render_form
+from app.models import CohortQuestion, Enrolment, EnrolmentMode, EnrolmentStatus
+from app.organise import bp
+from app.organise.forms import (
+    ApplicationFilterForm,
+    CancelPlaceForm,
+    CommentForm,
+    DecisionForm,
+    MovePlaceForm,
+    QuestionForm,
+    ScoreForm,
+    question_data,
+)
+from app.organise.views import Loaded, _child, attempt, cohort_url, load
+from app.permissions import can_edit_programme, can_manage_enrolments
+from app.programmes import services
+from app.programmes.display import cohort_when, seats_text
+
+#: Make a review or a change of place; refusals by the rules go next to their fields.
+attempt_review = partial(forms.attempt, refused=review.ReviewRefused)
+
+COHORT = "/programmes/<int:programme_id>/cohorts/<int:cohort_id>"
+
+
+def _status(*form_list) -> int:
+    return 422 if any(form is not None and form.errors for form in form_list) else 200
+
+
+# Application questions -----------------------------------------------------------------
+
+
+def _question(loaded: Loaded, question_id: int) -> CohortQuestion:
+    return _child(CohortQuestion, question_id, "cohort_id", loaded.cohort.id)
+
+
+def questions_url(loaded: Loaded) -> str:
+    return cohort_url(loaded) + "#questions"
+
+
+@bp.route(f"{COHORT}/questions/new", methods=["GET", "POST"])
+@login_required
+def new_question(programme_id: int, cohort_id: int):
+    loaded = load(programme_id, can_edit_programme, cohort_id)
+    form = QuestionForm()
+    if attempt(form, lambda: services.add_question(loaded.cohort, form.details())):
+        flash(_("The question is added."), "success")
+        return redirect(questions_url(loaded))
+    return render_form("organise/question_form.html", form, loaded=loaded, question=None)
+
+
+@bp.route(f"{COHORT}/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_question(programme_id: int, cohort_id: int, question_id: int):
+    loaded = load(programme_id, can_edit_programme, cohort_id)
+    question = _question(loaded, question_id)
+    form = QuestionForm(data=question_data(question))
+    if attempt(form, lambda: services.update_question(question, form.details())):
+        flash(_("The question is saved."), "success")
+        return redirect(questions_url(loaded))
+    return render_form("organise/question_form.html", form, loaded=loaded, question=question)
+
+
+@bp.route(f"{COHORT}/questions/<int:question_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_question(programme_id: int, cohort_id: int, question_id: int):
+    """GET asks for confirmation; POST removes."""
+    loaded = load(programme_id, can_edit_programme, cohort_id)
+    question = _question(loaded, question_id)
+    if request.method == "POST":
+        services.remove_question(question)
+        flash(
+            _("The question is removed. Answers given to it stay with the applications."),
+            "success",
+        )
+        return redirect(questions_url(loaded))
+    return render_template("organise/question_remove.html", loaded=loaded, question=question)
+
+
+@bp.post(f"{COHORT}/questions/<int:question_id>/move")
+@login_required
+def move_question(programme_id: int, cohort_id: int, question_id: int):
+    loaded = load(programme_id, can_edit_programme, cohort_id)
+    offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if offset is None:
+        abort(400)
+    services.move_question(_question(loaded, question_id), offset)
+    return redirect(questions_url(loaded))
+
+
+# The review queue ----------------------------------------------------------------------
+
+
+def _applications(programme_id: int, cohort_id: int) -> Loaded:
+    """A cohort taking applications, for its reviewers (leads and organisers)."""
+    loaded = load(programme_id, can_manage_enrolments, cohort_id)
+    if loaded.cohort.enrolment_mode != EnrolmentMode.APPLICATION:
+        abort(404)
+    return loaded
+
+
+def _application(loaded: Loaded, enrolment_id: int) -> Enrolment:
+    enrolment = _child(Enrolment, enrolment_id, "cohort_id", loaded.cohort.id)
+    if not review.application_of(loaded.cohort, enrolment):
+        abort(404)  # a draft is the applicant's own business
+    return enrolment
+
+
+def _decision_form(loaded: Loaded, **kwargs) -> DecisionForm:
+    """The decision form, its deadline and message prefilled with kind defaults."""
+    return DecisionForm(
+        data={
+            "offer_deadline": review.default_offer_deadline(loaded.cohort),
+            "message": review.default_rejection_message(loaded.cohort),
+        },
+        **kwargs,
+    )
+
+
+def _decided(count: int, action: str) -> str:
+    if action == review.ACCEPT:
+        return ngettext(
+            "%(num)d offer is made, and the applicant is emailed.",
+            "%(num)d offers are made, and the applicants are emailed.",
+            count,
+        )
+    if action == review.WAITLIST:
+        return ngettext(
+            "%(num)d application is on the waitlist, and the applicant is emailed.",
+            "%(num)d applications are on the waitlist, and the applicants are emailed.",
+            count,
+        )
+    return ngettext(
+        "%(num)d application is rejected, and the applicant is emailed your message.",
+        "%(num)d applications are rejected, and the applicants are emailed your message.",
+        count,
+    )
+
+
+#: The query arguments of the review queue's filters, kept across a decision.
+FILTER_ARGS = ("q", "status", "country", "score")
+
+
+def filter_args() -> dict[str, str]:
+    """The queue's filters as this request has them (and nothing else from its URL)."""
+    return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+
+
+def queue_url(loaded: Loaded, **args) -> str:
+    return url_for(
+        "organise.applications",
+        programme_id=loaded.programme.id,
+        cohort_id=loaded.cohort.id,
+        **args,
+    )
+
+
+def render_queue(loaded: Loaded, decision_form: DecisionForm | None = None, chosen=()):
+    cohort = loaded.cohort
+    filter_form = ApplicationFilterForm(request.args, countries=review.applicant_countries(cohort))
+    filters_valid = filter_form.validate()
+    decision_form = decision_form or _decision_form(loaded, formdata=None)
+    page = render_template(
+        "organise/applications.html",
+        programme=loaded.programme,
+        cohort=cohort,
+        role=loaded.role,
+        seats=review.seats(cohort),
+        rows=review.applications(cohort, filter_form.filters()),
+        filter_form=filter_form,
+        form=decision_form,
+        chosen=set(chosen),
+        filter_args=filter_args(),
+    )
+    return page, 400 if not filters_valid else _status(decision_form)
+
+
+@bp.get(f"{COHORT}/applications")
+@login_required
+def applications(programme_id: int, cohort_id: int):
+    return render_queue(_applications(programme_id, cohort_id))
+
+
+@bp.post(f"{COHORT}/applications/decide")
+@login_required
+def decide_applications(programme_id: int, cohort_id: int):
+    """A decision on the ticked applications: all of them change, or none does."""
+    loaded = _applications(programme_id, cohort_id)
+    form = _decision_form(loaded)
+    chosen = [i for i in (form.enrolment_ids.data or []) if isinstance(i, int)]
+    enrolments = review.applications_by_ids(loaded.cohort, chosen) if chosen else []
+    if enrolments is None:
+        abort(404)
+    action = form.action.data
+    decided = attempt_review(
+        form, lambda: review.decide(loaded.cohort, enrolments, form.decision())
+    )
+    if decided is None:
+        return render_queue(loaded, form, chosen)
+    flash(_decided(len(decided), action), "success")
+    return redirect(queue_url(loaded, **filter_args()))
+
+
+def render_application(
+    loaded: Loaded,
+    enrolment: Enrolment,
+    decision_form: DecisionForm | None = None,
+    score_form: ScoreForm | None = None,
+    comment_form: CommentForm | None = None,
+):
+    cohort = loaded.cohort
+    decision_form = decision_form or _decision_form(loaded, formdata=None)
+    score_form = score_form or ScoreForm(formdata=None, data={"score": str(enrolment.score or "")})
+    comment_form = comment_form or CommentForm(formdata=None)
+    return render_template(
+        "organise/application.html",
+        programme=loaded.programme,
+        cohort=cohort,
+        role=loaded.role,
+        enrolment=enrolment,
+        seats=review.seats(cohort),
+        answers=review.answers(enrolment, services.questions_of(cohort)),
+        comments=review.comments(enrolment),
+        actions=review.possible_actions(enrolment),
+        form=decision_form,
+        score_form=score_form,
+        comment_form=comment_form,
+    ), _status(decision_form, score_form, comment_form)
+
+
+def application_url(loaded: Loaded, enrolment: Enrolment, anchor: str = "") -> str:
+    return url_for(
+        "organise.application",
+        programme_id=loaded.programme.id,
+        cohort_id=loaded.cohort.id,
+        enrolment_id=enrolment.id,
+        _anchor=anchor or None,
+    )
+
+
+@bp.get(f"{COHORT}/applications/<int:enrolment_id>")
+@login_required
+def application(programme_id: int, cohort_id: int, enrolment_id: int):
+    loaded = _applications(programme_id, cohort_id)
+    return render_application(loaded, _application(loaded, enrolment_id))
+
+
+@bp.post(f"{COHORT}/applications/<int:enrolment_id>/decide")
+@login_required
+def decide_application(programme_id: int, cohort_id: int, enrolment_id: int):
+    loaded = _applications(programme_id, cohort_id)
+    enrolment = _application(loaded, enrolment_id)
+    form = _decision_form(loaded)
+    action = form.action.data
+    decided = attempt_review(
+        form, lambda: review.decide(loaded.cohort, [enrolment], form.decision())
+    )
+    if decided is None:
+        return render_application(loaded, enrolment, decision_form=form)
+    flash(_decided(1, action), "success")
+    return redirect(application_url(loaded, enrolment))
+
+
+@bp.post(f"{COHORT}/applications/<int:enrolment_id>/score")
+@login_required
+def score_application(programme_id: int, cohort_id: int, enrolment_id: int):
+    loaded = _applications(programme_id, cohort_id)
+    enrolment = _application(loaded, enrolment_id)
+    form = ScoreForm()
+    if attempt_review(form, lambda: review.set_score(enrolment, form.value())):
+        flash(_("The score is saved."), "success")
+        return redirect(application_url(loaded, enrolment, "review"))
+    return render_application(loaded, enrolment, score_form=form)
+
+
+@bp.post(f"{COHORT}/applications/<int:enrolment_id>/comments")
+@login_required
+def comment_application(programme_id: int, cohort_id: int, enrolment_id: int):
+    loaded = _applications(programme_id, cohort_id)
+    enrolment = _application(loaded, enrolment_id)
+    form = CommentForm()
+    author = current_user._get_current_object()
+    if attempt_review(form, lambda: review.add_comment(enrolment, author, form.body.data)):
+        flash(_("Your comment is added."), "success")
+        return redirect(application_url(loaded, enrolment, "comments"))
+    return render_application(loaded, enrolment, comment_form=form)
+
+
+# Places: who is coming -----------------------------------------------------------------
+
+
+def enrolments_url(loaded: Loaded) -> str:
+    return url_for(
+        "organise.enrolments", programme_id=loaded.programme.id, cohort_id=loaded.cohort.id
+    )
+
+
+@bp.get(f"{COHORT}/enrolments")
+@login_required
+def enrolments(programme_id: int, cohort_id: int):
+    """Everyone on the team sees who is coming; leads and organisers may change places."""
+    loaded = load(programme_id, cohort_id=cohort_id)
+    return render_template(
+        "organise/enrolments.html",
+        programme=loaded.programme,
+        cohort=loaded.cohort,
+        role=loaded.role,
+        seats=review.seats(loaded.cohort),
+        roster=review.roster(loaded.cohort),
+        may_change=can_manage_enrolments(current_user, loaded.role),
+    )
+
+
+def _place(programme_id: int, cohort_id: int, enrolment_id: int) -> tuple[Loaded, Enrolment]:
+    loaded = load(programme_id, can_manage_enrolments, cohort_id)
+    enrolment = _child(Enrolment, enrolment_id, "cohort_id", loaded.cohort.id)
+    if not review.place_of(loaded.cohort, enrolment):
+        abort(404)
+    return loaded, enrolment
+
+
+@bp.route(f"{COHORT}/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
+    """GET asks for the reason; POST cancels and emails it."""
+    loaded, enrolment = _place(programme_id, cohort_id, enrolment_id)
+    form = CancelPlaceForm()
+    organiser = current_user._get_current_object()
+    if attempt_review(
+        form, lambda: review.cancel_place(enrolment, by=organiser, reason=form.reason.data)
+    ):
+        flash(_("The place is cancelled, and the reason is emailed."), "success")
+        return redirect(enrolments_url(loaded))
+    return render_form(
+        "organise/enrolment_cancel.html",
+        form,
+        programme=loaded.programme,
+        cohort=loaded.cohort,
+        enrolment=enrolment,
+    )
+
+
+@bp.route(f"{COHORT}/enrolments/<int:enrolment_id>/move", methods=["GET", "POST"])
+@login_required
+def move_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
+    """GET offers the programme's other cohorts; POST moves the party and emails why."""
+    loaded, enrolment = _place(programme_id, cohort_id, enrolment_id)
+    if not review.may_move(enrolment):
+        abort(404)
+    targets = review.move_targets(enrolment)
+    form = MovePlaceForm(
+        targets=[(c.id, f"{c.name} · {cohort_when(c)} · {seats_text(c)}") for c in targets]
+    )
+    organiser = current_user._get_current_object()
+    target = next((c for c in targets if c.id == form.target.data), None)
+    moved = attempt_review(
+        form,
+        lambda: review.move_place(enrolment, target, by=organiser, reason=form.reason.data),
+    )
+    if moved:
+        if moved.status == EnrolmentStatus.WAITLISTED:
+            message = _(
+                "The party is moved to %(cohort)s, which is full: they are on its waitlist.",
+                cohort=moved.cohort.name,
+            )
+        else:
+            message = _("The party is moved to %(cohort)s.", cohort=moved.cohort.name)
+        flash(message, "success")
+        return redirect(enrolments_url(loaded))
+    return render_form(
+        "organise/enrolment_move.html",
+        form,
+        programme=loaded.programme,
+        cohort=loaded.cohort,
+        enrolment=enrolment,
+        targets=targets,
+    )
