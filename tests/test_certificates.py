@@ -73,7 +73,7 @@ def test_does_a_chinese_name_print_in_the_cjk_font(app, issue):
     certificate = issue(name="陳美玲")
     with app.test_request_context():
         pdf = certificates.certificate_pdf(certificate, "http://convene.test/certificates/verify/x")
-    assert b"NotoSansSC" in pdf
+    assert b"NotoSansTC" in pdf
 
 
 def test_does_the_pdf_fall_back_to_a_core_font_without_the_font_files(app, issue, monkeypatch):

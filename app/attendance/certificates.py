@@ -7,7 +7,7 @@ certificate, is public and shows only what the certificate itself says: the
 name as printed, programme, cohort, dates, CPD hours and issue date.
 
 The PDF is drawn with fpdf2 in the vendored fonts under static/fonts (see the
-README there): Noto Sans for Latin, Greek and Cyrillic names, with Noto Sans SC
+README there): Noto Sans for Latin, Greek and Cyrillic names, with Noto Sans TC
 as the fallback for Chinese characters, so "José Núñez" and "陳美玲" both print.
 Should the files be missing, it falls back to Helvetica, a core PDF font, with
 names reduced to Latin-1 (accents decomposed where possible, "?" otherwise).
@@ -36,11 +36,11 @@ from app.models import Certificate, User
 from app.models.types import MAX_INTEGER
 
 FONT = "NotoSans"
-CJK_FONT = "NotoSansSC"
+CJK_FONT = "NotoSansTC"
 FONT_FILES = {
     (FONT, ""): "NotoSans-Regular.ttf",
     (FONT, "B"): "NotoSans-Bold.ttf",
-    (CJK_FONT, ""): "NotoSansSC-Regular.ttf",
+    (CJK_FONT, ""): "NotoSansTC-Regular.ttf",
 }
 CORE_FONT = "Helvetica"
 
