@@ -243,7 +243,7 @@ def test_is_a_child_too_young_refused_with_the_reason_next_to_their_name(
     )
     assert reason is not None
     assert "Tiny Tim will be" in reason.group(1)
-    assert "ages 6 to 11" in reason.group(1)
+    assert "(Ages 6 to 11)" in reason.group(1)
     assert 'class="person person--refused"' in html
     assert 'value="Typed Name"' in html  # what was typed is kept
     assert count_enrolments() == 0
@@ -932,3 +932,14 @@ def test_does_an_application_cohort_link_to_its_form_when_there_is_one(
     if "enrolment.apply" in client.application.view_functions:
         assert f"/programmes/summer/cohorts/{cohort.id}/apply" in section
         assert ">Apply<" in section
+
+
+def test_are_named_collectors_kept_with_the_booking(client, auth, guardian, workshop):
+    """Children leave only with an adult of the party or someone the guardian named."""
+    user = auth.login_as(guardian(children=1, adults=0))
+    cohort = workshop()
+    people = ["me", *members_of(user)]
+    data = booking(people, authorised_collectors="Grandma Rose\n\n  Uncle Ben  \n")
+    assert client.post(enrol_url(cohort), data=data).status_code == 302
+    enrolment = db.session.scalar(select(Enrolment))
+    assert enrolment.authorised_collectors == ["Grandma Rose", "Uncle Ben"]

@@ -229,6 +229,17 @@ class PartyBookingForm(FlaskForm):
         render_kw={"autocomplete": "off", "inputmode": "tel"},
     )
 
+    authorised_collectors = TextAreaField(
+        _l("Other adults who may collect the children"),
+        filters=[blank_to_none],
+        validators=[Optional(), Length(max=600)],
+        description=_l(
+            "One name per line. At the end, children leave only with an adult of your "
+            "party or someone named here."
+        ),
+        render_kw={"rows": 3},
+    )
+
     def __init__(self, *args, user: User, members: list[HouseholdMember], **kwargs):
         super().__init__(*args, **kwargs)
         self.people.choices = options(
@@ -248,6 +259,11 @@ class PartyBookingForm(FlaskForm):
             photo_consent=self.photo_consent.data,
             emergency_contact_name=self.emergency_contact_name.data,
             emergency_contact_phone=self.emergency_contact_phone.data,
+            authorised_collectors=tuple(
+                name.strip()
+                for name in (self.authorised_collectors.data or "").splitlines()
+                if name.strip()
+            ),
         )
 
 

@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.programmes import rules
+from app.programmes.display import age_range_text
 from app.programmes.rules import EnrolmentState
 
 S = EnrolmentStatus
@@ -168,12 +169,11 @@ def eligibility_problems(cohort: Cohort, user: User, party: Party) -> list[str]:
             if not rules.age_fits(age, rules_):
                 problems.append(
                     _(
-                        "%(name)s will be %(age)d on the first day; this cohort is for "
-                        "ages %(min)s to %(max)s.",
+                        "%(name)s will be %(age)d on the first day, outside this cohort's "
+                        "age range (%(ages)s).",
                         name=member.name,
                         age=age,
-                        min=rules_.min_age if rules_.min_age is not None else 0,
-                        max=rules_.max_age if rules_.max_age is not None else "—",
+                        ages=age_range_text(rules_),
                     )
                 )
     return problems
@@ -222,6 +222,7 @@ def book(
     emergency_contact_name: str | None = None,
     emergency_contact_phone: str | None = None,
     photo_consent: bool | None = None,
+    authorised_collectors: tuple[str, ...] = (),
 ) -> Enrolment:
     """Confirm the party if its seats are free, else put it on the waitlist as one unit.
 
@@ -247,6 +248,7 @@ def book(
             emergency_contact_name=emergency_contact_name,
             emergency_contact_phone=emergency_contact_phone,
             photo_consent=photo_consent,
+            authorised_collectors=list(authorised_collectors),
         )
         _insert(enrolment)
         if not _take_seats(cohort, party.size):

@@ -298,6 +298,8 @@ class BookingDetails:
     photo_consent: bool | None = None
     emergency_contact_name: str | None = None
     emergency_contact_phone: str | None = None
+    #: Other adults, by name, who may collect the children at the end.
+    authorised_collectors: tuple[str, ...] = ()
     #: Asked of teachers; saved to their profile with the booking.
     teacher: TeacherDetails | None = None
 
@@ -411,6 +413,7 @@ def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment
             emergency_contact_name=details.emergency_contact_name,
             emergency_contact_phone=details.emergency_contact_phone,
             photo_consent=details.photo_consent,
+            authorised_collectors=details.authorised_collectors,
         )
     except NotEligible as refusal:
         raise _explain(refusal, cohort, user, members, chosen, details) from refusal

@@ -159,8 +159,8 @@ class Enrolment(db.Model):
 class Attendee(db.Model):
     """One person of an enrolment's party; takes one seat.
 
-    Either a household member, or the account holder themself (both ids null
-    is not allowed). `active` mirrors the enrolment's state so that a partial
+    A household member, the account holder themself, or (both ids empty) a
+    walk-in known only by name. `active` mirrors the enrolment's state so that a partial
     unique index refuses a second active place for the same person in a cohort.
     """
 
