@@ -133,3 +133,38 @@ def test_does_the_camera_scanner_check_in_a_ticket_held_up_to_it(
     finally:
         browser.close()
     assert len(marks(door.session)) == 2
+
+
+def test_can_a_helper_check_in_by_code_and_tap_then_hand_a_child_over(
+    phone, door, family, make_user, log_in
+):
+    """The door journey of issue 5, on a phone: two tickets by code, one child by tap,
+    then a child leaves with the aunt named on the booking."""
+    lewis = family(door.cohort, children=2)  # Amira, Omar
+    brown = family(door.cohort, children=1, guardian=make_user(name="Bea Brown"))  # Amira too
+    ortiz = family(door.cohort, children=1, guardian=make_user(name="Olga Ortiz"))
+    log_in(phone, door.helper.email)
+    phone.goto(door.url())
+
+    for booking in (lewis, brown):
+        phone.get_by_label("Ticket code").fill(code_of(booking))
+        phone.get_by_role("button", name="Check in", exact=True).click()
+        expect(phone.locator("#scan-answer")).to_contain_text("Checked in")
+    expect(phone.locator(".register-count--present dd")).to_have_text("3")
+
+    tapped = phone.locator(f"#attendee-{ortiz.attendees[0].id}")
+    tapped.get_by_role("button", name="Present").click()
+    expect(tapped.get_by_role("button", name="Present")).to_have_attribute("aria-pressed", "true")
+    expect(phone.locator(".register-count--present dd")).to_have_text("4")
+    expect(phone.locator(".register-count--on-site dd")).to_have_text("4")
+
+    leaving = phone.locator(f"#attendee-{lewis.attendees[0].id}")
+    leaving.get_by_label("Collected by").select_option("Nadia Aunt")
+    leaving.get_by_role("button", name="Check out").click()
+    expect(phone.locator(".register-count--on-site dd")).to_have_text("3")
+
+    records = {m.attendee_id: m for m in marks(door.session)}
+    assert len(records) == 4
+    left = records[lewis.attendees[0].id]
+    assert (left.collected_by, left.released_by_id) == ("Nadia Aunt", door.helper.id)
+    assert left.checked_out_at is not None
