@@ -17,8 +17,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from redis import Redis
+from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from app import jobs
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails, Party
 from app.enrolment.queries import waitlist, waitlist_position
@@ -528,3 +531,29 @@ def test_does_withdrawing_a_draft_send_no_email(summer_school, make_user, outbox
     lifecycle.cancel(draft, by=student)
     assert draft.status == S.CANCELLED
     assert outbox() == []
+
+
+def test_does_the_scheduled_job_go_to_a_worker_when_redis_is_configured(
+    app, summer_school, make_user
+):
+    redis_url = "redis://127.0.0.1:6379/13"
+    try:
+        Redis.from_url(redis_url).ping()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    enrolment = lifecycle.save_application(make_user(), summer_school(), application(), submit=True)
+    lifecycle.make_offers([enrolment], deadline=utcnow() + timedelta(seconds=1))
+    enrolment.offer_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+    app.config["REDIS_URL"] = redis_url
+    queue = jobs.queue()
+    queue.empty()
+    result = app.test_cli_runner().invoke(args=["enrolment", "run-scheduled"])
+    assert "queued for a worker" in result.output
+    db.session.refresh(enrolment)
+    assert enrolment.status == S.OFFERED  # nothing ran inline
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).status == S.EXPIRED
+    queue.empty()
