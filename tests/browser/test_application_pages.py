@@ -127,7 +127,10 @@ def test_are_the_application_pages_accessible(device, school, log_in):
     log_in(device, "lead@example.org")
     audit.visit(f"{base}/{cohort.id}/")
     audit.visit(f"{base}/{cohort.id}/questions/new")
-    audit.visit(f"{base}/{cohort.id}/questions/1/remove")
+    question_id = db.session.scalar(
+        select(CohortQuestion.id).where(CohortQuestion.cohort_id == cohort.id).limit(1)
+    )  # ids are not reused on PostgreSQL: never assume 1
+    audit.visit(f"{base}/{cohort.id}/questions/{question_id}/remove")
     audit.visit(f"{base}/{cohort.id}/applications")
     audit.visit(f"{base}/{cohort.id}/applications?status=bogus", status=400)
     device.goto(f"{base}/{cohort.id}/applications?status=submitted")
