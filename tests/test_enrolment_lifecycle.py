@@ -557,3 +557,16 @@ def test_does_the_scheduled_job_go_to_a_worker_when_redis_is_configured(
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).status == S.EXPIRED
     queue.empty()
+
+
+def test_does_completing_a_place_end_it_like_any_other_final_state(workshop, household):
+    cohort = workshop(capacity=5)
+    enrolment = book_party(cohort, household, children=1, adults=1)
+    lifecycle.lock_cohort(cohort.id)
+    assert lifecycle.complete(enrolment, utcnow())
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert enrolment.status == S.COMPLETED
+    assert cohort.seats_taken == 0
+    assert not any(attendee.active for attendee in enrolment.attendees)
+    assert lifecycle.complete(enrolment, utcnow()) is False  # only once

@@ -44,7 +44,8 @@ from app.attendance.records import (
     share_decimal,
     tally,
 )
-from app.enrolment.lifecycle import _release_seats, lock_cohort
+from app.enrolment import lifecycle
+from app.enrolment.lifecycle import lock_cohort
 from app.extensions import db
 from app.models import (
     Attendee,
@@ -129,10 +130,8 @@ def complete_cohort(cohort: Cohort, now: datetime | None = None) -> CompletionRe
                     issued.append(_issue(cohort, attendee, result, now))
             if not completed:
                 continue
-            newly_completed = enrolment.status == EnrolmentStatus.CONFIRMED
+            newly_completed = lifecycle.complete(enrolment, now)
             if newly_completed:
-                enrolment.status = EnrolmentStatus.COMPLETED
-                _release_seats(cohort, enrolment.seats)
                 report.enrolments += 1
             report.certificates += len(issued)
             if newly_completed or issued:
@@ -164,7 +163,7 @@ def _notify_completed(
     if enrolment.user is None:  # a walk-in: nobody to write to
         return
     cohort = enrolment.cohort
-    title = f"{cohort.programme.title} — {cohort.name}"
+    title = cohort.full_title
     queue_mail(
         enrolment.user,
         kind="attendance_completed",

@@ -127,7 +127,7 @@ def _notify(
     if enrolment.user is None:  # a walk-in: the team sees the flag, nobody to write to
         return
     cohort = enrolment.cohort
-    title = f"{cohort.programme.title} — {cohort.name}"
+    title = cohort.full_title
     queue_mail(
         enrolment.user,
         kind="attendance_warning",

@@ -382,6 +382,16 @@ def move(
     return moved
 
 
+def complete(enrolment: Enrolment, now: datetime) -> bool:
+    """A confirmed enrolment of an ended cohort becomes completed: its seats go back
+    and its people's places end. The caller holds the cohort lock and commits.
+    False when it was not confirmed (nothing changes)."""
+    if enrolment.status != S.CONFIRMED:
+        return False
+    _leave(enrolment, S.COMPLETED, now)
+    return True
+
+
 def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) -> list[Enrolment]:
     """Set a new capacity (never below the seats taken); more seats go to the waitlist."""
     now = now or utcnow()

@@ -32,7 +32,7 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
         return
     cohort = enrolment.cohort
     programme = cohort.programme
-    title = f"{programme.title} — {cohort.name}"
+    title = cohort.full_title
     attachments = []
     if event in WITH_CALENDAR and cohort.sessions:
         calendar = ical.cohort_calendar(

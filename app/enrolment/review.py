@@ -260,7 +260,7 @@ def default_rejection_message(cohort: Cohort) -> str:
         "Thank you for applying to %(title)s. We received many strong applications and, "
         "after careful review, we are sorry that we cannot offer you a place this time.\n\n"
         "We wish you every success with your studies, and we hope you will apply again.",
-        title=f"{cohort.programme.title} — {cohort.name}",
+        title=cohort.full_title,
     )
 
 

@@ -197,7 +197,7 @@ def active_places(member: HouseholdMember) -> list[Enrolment]:
 
 
 def _place_title(enrolment: Enrolment) -> str:
-    return f"{enrolment.cohort.programme.title} — {enrolment.cohort.name}"
+    return enrolment.cohort.full_title
 
 
 def _fill_member(member: HouseholdMember, details: MemberDetails) -> None:

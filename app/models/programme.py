@@ -214,6 +214,11 @@ class Cohort(db.Model):
         return f"<Cohort {self.id} {self.name}>"
 
     @property
+    def full_title(self) -> str:
+        """ "Family STEM Saturdays — Kitchen Chemistry", as mail and pages name it."""
+        return f"{self.programme.title} — {self.name}"
+
+    @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
 

@@ -57,7 +57,7 @@ def cohort_calendar(
     calendar = Calendar.new(
         prodid=PRODID,
         uid=f"cohort-{cohort.id}@convene",
-        name=f"{cohort.programme.title} — {cohort.name}",
+        name=cohort.full_title,
         subcomponents=[
             session_event(
                 session,
