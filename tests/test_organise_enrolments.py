@@ -22,6 +22,8 @@ from app.models import (
     User,
 )
 from app.models.types import utcnow
+from tests.test_organise import cohort_form as organise_cohort_form
+from tests.test_organise import field_error
 
 S = EnrolmentStatus
 
@@ -128,28 +130,9 @@ def section(html: str, heading_id: str) -> str:
     return html[start:end]
 
 
-def field_error(html: str, field_id: str) -> str:
-    found = re.search(rf'<p class="field__error" id="{field_id}-error">([^<]*)</p>', html)
-    return found.group(1) if found else ""
-
-
 def cohort_form(**overrides) -> dict:
-    return {
-        "name": "Saturday",
-        "capacity": "4",
-        "enrolment_mode": "booking",
-        "waitlist_enabled": "y",
-        "timezone": "Europe/London",
-        "enrol_opens_at": "",
-        "enrol_closes_at": "",
-        "min_age": "",
-        "max_age": "",
-        "teachers_only": "",
-        "countries_rule": "",
-        "completion_share": "75",
-        "cpd_hours": "",
-        **overrides,
-    }
+    """The cohort edit form as it stands for the Saturday workshop (4 seats)."""
+    return organise_cohort_form(**{"name": "Saturday", "capacity": "4", **overrides})
 
 
 # Seeing who is coming ------------------------------------------------------------------
