@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.i18n import html_lang
 from app.permissions import TEMPLATE_RULES
-from app.programmes.display import TEMPLATE_HELPERS as PROGRAMME_HELPERS
+from app.programmes.display import PROGRAMME_HELPERS
 
 MESSAGE_STATUS_LABELS = {
     "pending": _l("pending"),

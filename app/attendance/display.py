@@ -202,7 +202,7 @@ def qr_svg(text: str) -> bytes:
 
 
 #: Template globals of the attendance pages.
-TEMPLATE_HELPERS = {
+ATTENDANCE_HELPERS = {
     "attendance_state_label": state_label,
     "mark_method_label": method_label,
     "session_clock": clock,

@@ -242,7 +242,7 @@ def my_attendance(user: User, now: datetime | None = None) -> list[MyRecord]:
 
 
 #: Registered as template globals by the blueprint.
-TEMPLATE_HELPERS = {
+AFTER_HELPERS = {
     "attendance_state_label": state_label,  # the same as the door's pages
     "attendance_state_symbols": STATE_SYMBOLS,
     "completion_labels": COMPLETION_LABELS,

@@ -30,7 +30,7 @@ from flask_login import current_user, login_required
 
 from app.attendance import bp, certificates, completion, exports, overview, services
 from app.attendance.display import (
-    TEMPLATE_HELPERS,
+    ATTENDANCE_HELPERS,
     Answer,
     qr_svg,
     scan_answer,
@@ -46,14 +46,14 @@ from app.attendance.forms import (
     SelfCheckInSwitchForm,
     WalkInForm,
 )
-from app.attendance.overview import TEMPLATE_HELPERS as AFTER_HELPERS
+from app.attendance.overview import AFTER_HELPERS
 from app.attendance.records import has_ended
 from app.enrolment.lifecycle import EnrolmentError
 from app.errors import get_or_404
 from app.forms import show_errors
 from app.models import AttendanceState, Attendee, CohortSession
 from app.models.types import utcnow
-from app.organise.display import TEMPLATE_HELPERS as ORGANISE_HELPERS
+from app.organise.display import ORGANISE_HELPERS
 from app.organise.views import Loaded, load
 from app.permissions import (
     can_correct_attendance,
@@ -63,7 +63,7 @@ from app.permissions import (
     can_take_attendance,
 )
 
-bp.context_processor(lambda: {**ORGANISE_HELPERS, **TEMPLATE_HELPERS})
+bp.context_processor(lambda: {**ORGANISE_HELPERS, **ATTENDANCE_HELPERS})
 
 REGISTER = (
     "/organise/programmes/<int:programme_id>/cohorts/<int:cohort_id>"

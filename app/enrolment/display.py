@@ -194,7 +194,7 @@ def cohort_action(
 
 
 #: Registered as Jinja globals by the enrolment views.
-TEMPLATE_HELPERS = {
+ENROLMENT_HELPERS = {
     "place_status_label": place_status_label,
     "person_kind_label": person_kind_label,
     "school_phase_label": school_phase_label,

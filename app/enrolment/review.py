@@ -439,7 +439,7 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
-def cancel_place(enrolment: Enrolment, *, by: User, reason: str | None) -> Enrolment:
+def cancel_place_for_team(enrolment: Enrolment, *, by: User, reason: str | None) -> Enrolment:
     """Cancel a place for the team, with a reason the participant is emailed."""
     reason = _reason(reason)
     try:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app import forms
 from app.enrolment import bp, services, tickets
 from app.enrolment.display import (
-    TEMPLATE_HELPERS,
+    ENROLMENT_HELPERS,
     cancelled_message,
     has_endpoint,
     seat_count_labels,
@@ -43,7 +43,7 @@ from app.security import is_safe_next
 
 # Enrolment words and the programme page's call to action, as globals of every template
 # (macros imported without context too).
-bp.record_once(lambda state: state.app.jinja_env.globals.update(TEMPLATE_HELPERS))
+bp.record_once(lambda state: state.app.jinja_env.globals.update(ENROLMENT_HELPERS))
 
 
 def _user():

@@ -40,7 +40,7 @@ def party(enrolment: Enrolment) -> str:
 
 
 #: Template globals of the organise blueprint's pages.
-TEMPLATE_HELPERS = {
+ORGANISE_HELPERS = {
     "role_label": team_role_label,
     "mode_label": lambda mode: str(ENROLMENT_MODE_LABELS[mode]),
     "state_label": lambda state: str(ENROLMENT_STATE_LABELS[state]),

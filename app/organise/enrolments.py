@@ -343,7 +343,7 @@ def cancel_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
     form = CancelPlaceForm()
     organiser = current_user._get_current_object()
     if attempt_review(
-        form, lambda: review.cancel_place(enrolment, by=organiser, reason=form.reason.data)
+        form, lambda: review.cancel_place_for_team(enrolment, by=organiser, reason=form.reason.data)
     ):
         flash(_("The place is cancelled, and the reason is emailed."), "success")
         return redirect(enrolments_url(loaded))

@@ -20,7 +20,7 @@ from app.forms import render_form, show_errors
 from app.models import Cohort, CohortSession, Programme, ProgrammeMember, ProgrammeStatus, TeamRole
 from app.models.types import utcnow
 from app.organise import bp
-from app.organise.display import TEMPLATE_HELPERS
+from app.organise.display import ORGANISE_HELPERS
 from app.organise.forms import (
     IN_PERSON,
     AddMemberForm,
@@ -43,7 +43,7 @@ from app.permissions import (
 from app.programmes import rules, services
 from app.programmes.labels import STATUS_LABELS, team_role_label
 
-bp.context_processor(lambda: TEMPLATE_HELPERS)
+bp.context_processor(lambda: ORGANISE_HELPERS)
 
 #: Make a change from a submitted form; refusals by the rules go next to their fields.
 attempt = partial(forms.attempt, refused=services.ProgrammeError)

@@ -236,7 +236,7 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 #: Registered as Jinja globals by `app.templating`.
-TEMPLATE_HELPERS = {
+PROGRAMME_HELPERS = {
     "kind_label": kind_label,
     "programme_status_label": status_label,
     "language_name": language_name,
