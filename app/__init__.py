@@ -31,10 +31,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     register_extensions(app)
-    register_blueprints(app)
 
-    from app import cli, errors, jobs, security, templating
+    from app import cli, routes
+    from app.core import errors, jobs, security, templating
 
+    routes.register_blueprints(app)
     jobs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -54,11 +55,22 @@ def check_production_settings(app: Flask) -> None:
         )
 
 
-def register_extensions(app: Flask) -> None:
-    from app import i18n, models  # noqa: F401  (models registers the user loader)
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from app.models.types import render_migration_item
+def import_models() -> None:
+    """Every table, so that Alembic and the app see them all (accounts' models also
+    register Flask-Login's user loader)."""
+    from app.accounts import models as _accounts  # noqa: F401
+    from app.attendance import models as _attendance  # noqa: F401
+    from app.core import models as _core  # noqa: F401
+    from app.enrolment import models as _enrolment  # noqa: F401
+    from app.programmes import models as _programmes  # noqa: F401
 
+
+def register_extensions(app: Flask) -> None:
+    from app.core import i18n
+    from app.core.db import render_migration_item
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    import_models()
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, render_item=render_migration_item)
     csrf.init_app(app)
@@ -68,26 +80,8 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts_public.login"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-
-def register_blueprints(app: Flask) -> None:
-    from app.admin import bp as admin_bp
-    from app.attendance import bp as attendance_bp
-    from app.auth import bp as auth_bp
-    from app.catalogue import bp as catalogue_bp
-    from app.enrolment import bp as enrolment_bp
-    from app.main import bp as main_bp
-    from app.organise import bp as organise_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(catalogue_bp)
-    app.register_blueprint(enrolment_bp)
-    app.register_blueprint(auth_bp, url_prefix="/account")
-    app.register_blueprint(organise_bp, url_prefix="/organise")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(attendance_bp)

@@ -4,10 +4,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import demo, jobs, outbox, scheduled
+from app import demo, scheduled
+from app.accounts.models import User, normalise_email, user_by_email
 from app.attendance import completion
+from app.core import jobs, outbox
 from app.extensions import db
-from app.models.user import User, normalise_email, user_by_email
 
 demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
 mail_cli = AppGroup("mail", help="The mail outbox.")

@@ -11,26 +11,24 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app.accounts.models import User, user_by_email
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import ApplicationDetails, Party
+from app.enrolment.lifecycle import ApplicationDetails
+from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
+from app.enrolment.rules import Party
 from app.extensions import db
-from app.models import (
+from app.programmes.models import (
     Cohort,
     CohortSession,
-    Enrolment,
     EnrolmentMode,
-    HouseholdMember,
     Organisation,
-    PersonKind,
     Programme,
     ProgrammeKind,
     ProgrammeMember,
     ProgrammeStatus,
     TeamRole,
-    User,
 )
-from app.models.types import utcnow
-from app.models.user import user_by_email
 from app.programmes.rules import local_to_utc
 
 DEMO_PASSWORD = "convene-demo"

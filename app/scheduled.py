@@ -6,8 +6,8 @@ from datetime import datetime
 
 from app.attendance.completion import SCHEDULED_LOOKBACK, CompletionReport, complete_ended_cohorts
 from app.attendance.low_attendance import warn_low_attendance
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.models.types import utcnow
 
 
 @dataclass

@@ -4,21 +4,14 @@ through the lifecycle, and their marks written as a short string."""
 
 from datetime import date, timedelta
 
+from app.accounts.models import User
+from app.attendance.models import Attendance, AttendanceState, MarkMethod
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import Party
+from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
+from app.enrolment.rules import Party
 from app.extensions import db
-from app.models import (
-    Attendance,
-    AttendanceState,
-    Cohort,
-    Enrolment,
-    HouseholdMember,
-    MarkMethod,
-    PersonKind,
-    ProgrammeKind,
-    User,
-)
-from app.models.types import utcnow
+from app.programmes.models import Cohort, ProgrammeKind
 
 #: One letter per session: Present, Late, Excused, Absent, or "-" for no mark.
 STATES = {

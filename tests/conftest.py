@@ -20,17 +20,17 @@ from sqlalchemy import create_engine, delete, select, text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
+from app.accounts.models import User
+from app.core.models import OutboxMessage
 from app.extensions import db
-from app.models import (
+from app.programmes.models import (
     Cohort,
     CohortSession,
     Organisation,
-    OutboxMessage,
     Programme,
     ProgrammeKind,
     ProgrammeMember,
     ProgrammeStatus,
-    User,
 )
 from config import TestingConfig
 

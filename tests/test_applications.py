@@ -7,24 +7,22 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models import User
+from app.core.db import utcnow
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails
+from app.enrolment.models import Enrolment, EnrolmentStatus, ReviewComment
 from app.extensions import db
-from app.models import (
+from app.programmes.models import (
     Cohort,
     CohortQuestion,
-    Enrolment,
     EnrolmentMode,
-    EnrolmentStatus,
     Programme,
     ProgrammeKind,
     ProgrammeStatus,
     QuestionKind,
-    ReviewComment,
     TeamRole,
-    User,
 )
-from app.models.types import utcnow
 from app.programmes.rules import local_to_utc, utc_to_local
 
 S = EnrolmentStatus

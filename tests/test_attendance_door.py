@@ -15,28 +15,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
-from app.attendance import services
-from app.attendance.services import ScanOutcome, SelfOutcome
+from app.accounts.models import User
+from app.attendance import commands, queries, rules
+from app.attendance.commands import ScanOutcome, SelfOutcome
+from app.attendance.models import Attendance, AttendanceChange, AttendanceState, MarkMethod
+from app.core.db import utcnow
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import CohortFull
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
 from app.extensions import db
-from app.models import (
-    Attendance,
-    AttendanceChange,
-    AttendanceState,
-    Attendee,
-    Cohort,
-    CohortSession,
-    Enrolment,
-    EnrolmentStatus,
-    HouseholdMember,
-    MarkMethod,
-    PersonKind,
-    ProgrammeMember,
-    TeamRole,
-    User,
-)
-from app.models.types import utcnow
+from app.programmes.models import Cohort, CohortSession, ProgrammeMember, TeamRole
 
 A = AttendanceState
 S = EnrolmentStatus
@@ -185,8 +173,8 @@ def post_json(client, url: str, data: dict, token: str | None = None):
 
 def test_is_marking_twice_the_same_one_record(door, family):
     attendee = family(door.cohort).attendees[0]
-    services.mark(attendee, door.session, A.PRESENT, door.helper)
-    services.mark(attendee, door.session, A.PRESENT, door.helper)
+    commands.mark(attendee, door.session, A.PRESENT, door.helper)
+    commands.mark(attendee, door.session, A.PRESENT, door.helper)
     [mark] = marks(door.session)
     assert (mark.state, mark.method, mark.marked_by_id) == (
         A.PRESENT,
@@ -199,8 +187,8 @@ def test_is_marking_twice_the_same_one_record(door, family):
 def test_does_changing_a_mark_leave_who_when_and_from_what_in_the_audit_trail(door, family):
     attendee = family(door.cohort).attendees[0]
     first = datetime(2030, 1, 1, 10, tzinfo=UTC)
-    services.mark(attendee, door.session, A.ABSENT, door.helper, now=first)
-    services.mark(attendee, door.session, A.LATE, door.organiser, now=first + timedelta(minutes=7))
+    commands.mark(attendee, door.session, A.ABSENT, door.helper, now=first)
+    commands.mark(attendee, door.session, A.LATE, door.organiser, now=first + timedelta(minutes=7))
     [mark] = marks(door.session)
     assert mark.state == A.LATE
     assert mark.marked_by_id == door.organiser.id
@@ -212,8 +200,8 @@ def test_does_changing_a_mark_leave_who_when_and_from_what_in_the_audit_trail(do
 
 def test_is_someone_without_a_confirmed_place_kept_off_the_register(door, family):
     attendee = family(door.cohort, status=S.WAITLISTED).attendees[0]
-    with pytest.raises(services.NotOnRegister):
-        services.mark(attendee, door.session, A.PRESENT, door.helper)
+    with pytest.raises(commands.NotOnRegister):
+        commands.mark(attendee, door.session, A.PRESENT, door.helper)
     assert marks(door.session) == []
 
 
@@ -222,7 +210,7 @@ def test_is_someone_without_a_confirmed_place_kept_off_the_register(door, family
 
 def test_does_a_scan_check_in_everyone_on_the_ticket(door, family):
     enrolment = family(door.cohort, children=2)
-    result = services.check_in_by_code(door.session, code_of(enrolment), door.helper)
+    result = commands.check_in_by_code(door.session, code_of(enrolment), door.helper)
     assert result.outcome == ScanOutcome.CHECKED_IN
     assert [a.name for a in result.attendees] == ["Amira", "Omar"]
     assert {(m.state, m.method) for m in marks(door.session)} == {(A.PRESENT, MarkMethod.QR)}
@@ -239,15 +227,15 @@ def test_does_a_scan_check_in_everyone_on_the_ticket(door, family):
 )
 def test_is_a_code_typed_by_hand_accepted_whatever_its_case_and_spaces(door, family, typed):
     enrolment = family(door.cohort, children=1)
-    result = services.check_in_by_code(door.session, typed(enrolment.ticket_token), door.helper)
+    result = commands.check_in_by_code(door.session, typed(enrolment.ticket_token), door.helper)
     assert result.outcome == ScanOutcome.CHECKED_IN
 
 
 def test_does_a_second_scan_say_when_and_by_whom_without_a_second_record(door, family):
     enrolment = family(door.cohort, children=2)
     at = door.session.starts_at + timedelta(minutes=2)
-    services.check_in_by_code(door.session, code_of(enrolment), door.helper, now=at)
-    again = services.check_in_by_code(door.session, code_of(enrolment), door.organiser)
+    commands.check_in_by_code(door.session, code_of(enrolment), door.helper, now=at)
+    again = commands.check_in_by_code(door.session, code_of(enrolment), door.organiser)
     assert again.outcome == ScanOutcome.ALREADY
     assert again.first_earlier.marked_at == at
     assert again.first_earlier.marked_by.name == "Tom Helper"
@@ -256,8 +244,8 @@ def test_does_a_second_scan_say_when_and_by_whom_without_a_second_record(door, f
 
 def test_does_a_scan_turn_someone_marked_absent_into_present(door, family):
     enrolment = family(door.cohort, children=1)
-    services.mark(enrolment.attendees[0], door.session, A.ABSENT, door.helper)
-    result = services.check_in_by_code(door.session, code_of(enrolment), door.helper)
+    commands.mark(enrolment.attendees[0], door.session, A.ABSENT, door.helper)
+    result = commands.check_in_by_code(door.session, code_of(enrolment), door.helper)
     assert result.outcome == ScanOutcome.CHECKED_IN
     [mark] = marks(door.session)
     assert mark.state == A.PRESENT
@@ -267,8 +255,8 @@ def test_does_a_scan_turn_someone_marked_absent_into_present(door, family):
 
 def test_are_only_the_missing_members_of_a_party_checked_in(door, family):
     enrolment = family(door.cohort, children=2)
-    services.mark(enrolment.attendees[0], door.session, A.LATE, door.helper)
-    result = services.check_in_by_code(door.session, code_of(enrolment), door.helper)
+    commands.mark(enrolment.attendees[0], door.session, A.LATE, door.helper)
+    result = commands.check_in_by_code(door.session, code_of(enrolment), door.helper)
     assert result.outcome == ScanOutcome.CHECKED_IN
     assert [a.name for a in result.attendees] == ["Omar"]
     assert [m.attendee.name for m in result.earlier] == ["Amira"]
@@ -277,20 +265,20 @@ def test_are_only_the_missing_members_of_a_party_checked_in(door, family):
 def test_is_a_ticket_of_another_cohort_refused(door, family, make_cohort):
     other = make_cohort(door.programme, name="Autumn")
     enrolment = family(other)
-    result = services.check_in_by_code(door.session, code_of(enrolment), door.helper)
+    result = commands.check_in_by_code(door.session, code_of(enrolment), door.helper)
     assert result.outcome == ScanOutcome.WRONG_COHORT
     assert marks(door.session) == []
 
 
 def test_is_a_ticket_of_another_programme_refused(door, family, make_programme, make_cohort):
     other = make_cohort(make_programme(title="Maths Taster"))
-    result = services.check_in_by_code(door.session, code_of(family(other)), door.helper)
+    result = commands.check_in_by_code(door.session, code_of(family(other)), door.helper)
     assert result.outcome == ScanOutcome.WRONG_COHORT
 
 
 def test_is_a_scan_refused_on_a_day_the_session_does_not_happen(door, family, make_session):
     next_week = make_session(door.cohort, door.session.starts_at + timedelta(days=7))
-    result = services.check_in_by_code(next_week, code_of(family(door.cohort)), door.helper)
+    result = commands.check_in_by_code(next_week, code_of(family(door.cohort)), door.helper)
     assert result.outcome == ScanOutcome.NOT_TODAY
     assert marks(next_week) == []
 
@@ -299,9 +287,9 @@ def test_is_the_day_the_day_where_the_session_happens(door, family, make_session
     """23:30 in London on the session's day is the next day in UTC+8."""
     session = make_session(door.cohort, datetime(2031, 6, 14, 9, tzinfo=UTC), hours=2)
     evening = datetime(2031, 6, 14, 22, 30, tzinfo=UTC)  # 23:30 in London (BST)
-    assert services.is_today(session, evening)
+    assert rules.is_today(session, evening)
     session.timezone = "Asia/Hong_Kong"
-    assert not services.is_today(session, evening)  # 06:30 the next day there
+    assert not rules.is_today(session, evening)  # 06:30 the next day there
 
 
 @pytest.mark.parametrize(
@@ -309,14 +297,14 @@ def test_is_the_day_the_day_where_the_session_happens(door, family, make_session
 )
 def test_is_a_ticket_without_a_confirmed_place_refused(door, family, status):
     enrolment = family(door.cohort, status=status)
-    result = services.check_in_by_code(door.session, code_of(enrolment), door.helper)
+    result = commands.check_in_by_code(door.session, code_of(enrolment), door.helper)
     assert result.outcome == ScanOutcome.NOT_CONFIRMED
     assert marks(door.session) == []
 
 
 @pytest.mark.parametrize("code", ["", "CONVENE:", "CONVENE:nosuchticketatallxyz", "hello world"])
 def test_is_an_unknown_code_answered_as_unknown(door, code):
-    result = services.check_in_by_code(door.session, code, door.helper)
+    result = commands.check_in_by_code(door.session, code, door.helper)
     assert result.outcome == ScanOutcome.UNKNOWN
 
 
@@ -342,7 +330,7 @@ def test_do_two_helpers_scanning_the_same_ticket_at_once_make_one_record_each(
                     session = db.session.get(CohortSession, session_id)
                     helper = db.session.get(User, helper_id)
                     barrier.wait(timeout=10)
-                    outcomes.append(services.check_in_by_code(session, code, helper).outcome)
+                    outcomes.append(commands.check_in_by_code(session, code, helper).outcome)
             except Exception as error:  # reported below: a thread's failure is not raised
                 errors.append(error)
 
@@ -366,13 +354,13 @@ def test_do_two_helpers_scanning_the_same_ticket_at_once_make_one_record_each(
 def arrived(door, family):
     """A confirmed family (two children, one adult, the guardian) checked in."""
     enrolment = family(door.cohort, children=2, adults=1)
-    services.check_in_by_code(door.session, code_of(enrolment), door.helper)
+    commands.check_in_by_code(door.session, code_of(enrolment), door.helper)
     return enrolment
 
 
 def attendance_of(door, enrolment, name) -> Attendance:
     attendee = next(a for a in enrolment.attendees if a.name == name)
-    return services.attendance_of(door.session, attendee)
+    return queries.attendance_of(door.session, attendee)
 
 
 @pytest.mark.parametrize(
@@ -385,48 +373,48 @@ def attendance_of(door, enrolment, name) -> Attendance:
     ],
 )
 def test_may_a_child_leave_with_an_adult_of_the_booking(door, arrived, collector, recorded):
-    mark = services.check_out(attendance_of(door, arrived, "Amira"), collector, door.helper)
+    mark = commands.check_out(attendance_of(door, arrived, "Amira"), collector, door.helper)
     assert mark.checked_out_at is not None
     assert mark.collected_by == recorded
     assert mark.released_by_id == door.helper.id
 
 
 def test_is_a_child_kept_when_the_adult_is_not_named_on_the_booking(door, arrived):
-    with pytest.raises(services.CheckOutRefused, match="not named on the booking"):
-        services.check_out(attendance_of(door, arrived, "Amira"), "Stranger Danger", door.helper)
+    with pytest.raises(commands.CheckOutRefused, match="not named on the booking"):
+        commands.check_out(attendance_of(door, arrived, "Amira"), "Stranger Danger", door.helper)
     assert attendance_of(door, arrived, "Amira").checked_out_at is None
 
 
 def test_are_only_children_checked_out(door, arrived):
-    with pytest.raises(services.CheckOutRefused, match="Only children"):
-        services.check_out(attendance_of(door, arrived, "Karim 0"), "Gita Guardian", door.helper)
+    with pytest.raises(commands.CheckOutRefused, match="Only children"):
+        commands.check_out(attendance_of(door, arrived, "Karim 0"), "Gita Guardian", door.helper)
 
 
 def test_is_a_child_marked_absent_not_checked_out(door, family):
     enrolment = family(door.cohort, children=1)
-    attendance = services.mark(enrolment.attendees[0], door.session, A.ABSENT, door.helper)
-    with pytest.raises(services.CheckOutRefused, match="not marked as here"):
-        services.check_out(attendance, "Gita Guardian", door.helper)
+    attendance = commands.mark(enrolment.attendees[0], door.session, A.ABSENT, door.helper)
+    with pytest.raises(commands.CheckOutRefused, match="not marked as here"):
+        commands.check_out(attendance, "Gita Guardian", door.helper)
 
 
 def test_is_a_child_checked_out_only_once(door, arrived):
-    services.check_out(attendance_of(door, arrived, "Amira"), "Nadia Aunt", door.helper)
-    with pytest.raises(services.CheckOutRefused, match="already checked out"):
-        services.check_out(attendance_of(door, arrived, "Amira"), "Gita Guardian", door.organiser)
+    commands.check_out(attendance_of(door, arrived, "Amira"), "Nadia Aunt", door.helper)
+    with pytest.raises(commands.CheckOutRefused, match="already checked out"):
+        commands.check_out(attendance_of(door, arrived, "Amira"), "Gita Guardian", door.organiser)
     assert attendance_of(door, arrived, "Amira").collected_by == "Nadia Aunt"
 
 
 def test_are_children_not_yet_collected_still_on_site(door, arrived):
-    services.check_out(attendance_of(door, arrived, "Amira"), "Nadia Aunt", door.helper)
-    assert [m.attendee.name for m in services.still_on_site(door.session)] == ["Omar"]
-    assert services.register(door.session).counts.on_site == 1
+    commands.check_out(attendance_of(door, arrived, "Amira"), "Nadia Aunt", door.helper)
+    assert [m.attendee.name for m in queries.still_on_site(door.session)] == ["Omar"]
+    assert queries.register(door.session).counts.on_site == 1
 
 
 # Walk-ins ------------------------------------------------------------------------------
 
 
 def test_does_a_walk_in_take_a_seat_and_count_as_present(door):
-    attendance = services.walk_in(door.session, "  Wendy Walker ", door.helper)
+    attendance = commands.walk_in(door.session, "  Wendy Walker ", door.helper)
     db.session.refresh(door.cohort)
     assert door.cohort.seats_taken == 1
     enrolment = attendance.attendee.enrolment
@@ -444,7 +432,7 @@ def test_is_a_walk_in_refused_when_no_seat_is_left(door, family):
     door.cohort.capacity = 2
     family(door.cohort, children=2)
     with pytest.raises(CohortFull):
-        services.walk_in(door.session, "Wendy Walker", door.helper)
+        commands.walk_in(door.session, "Wendy Walker", door.helper)
     db.session.refresh(door.cohort)
     assert door.cohort.seats_taken == 2
     assert db.session.scalar(select(func.count()).where(Enrolment.is_walk_in)) == 0
@@ -472,37 +460,37 @@ def self_service(door, family):
 
 def test_may_a_participant_check_in_their_party_with_the_current_code(door, self_service):
     guardian, now = self_service
-    code = services.checkin_code(door.session, now)
-    result = services.self_check_in(door.session, guardian, code, now=now)
+    code = rules.checkin_code(door.session, now)
+    result = commands.self_check_in(door.session, guardian, code, now=now)
     assert result.outcome == SelfOutcome.CHECKED_IN
     assert [a.name for a in result.attendees] == ["Amira", "Omar"]
     assert {(m.method, m.marked_by_id) for m in marks(door.session)} == {
         (MarkMethod.SELF, guardian.id)
     }
-    again = services.self_check_in(door.session, guardian, code, now=now)
+    again = commands.self_check_in(door.session, guardian, code, now=now)
     assert again.outcome == SelfOutcome.ALREADY
     assert len(marks(door.session)) == 2
 
 
 def test_does_the_code_change_every_30_seconds_and_the_previous_one_still_work(door):
     start = datetime(2031, 6, 14, 9, 0, 0, tzinfo=UTC)
-    codes = [services.checkin_code(door.session, start + timedelta(seconds=s)) for s in (0, 29, 30)]
+    codes = [rules.checkin_code(door.session, start + timedelta(seconds=s)) for s in (0, 29, 30)]
     assert codes[0] == codes[1] != codes[2]
-    assert services.code_is_valid(door.session, codes[0], start + timedelta(seconds=59))
-    assert not services.code_is_valid(door.session, codes[0], start + timedelta(seconds=60))
+    assert rules.code_is_valid(door.session, codes[0], start + timedelta(seconds=59))
+    assert not rules.code_is_valid(door.session, codes[0], start + timedelta(seconds=60))
 
 
 def test_is_a_code_for_one_session_useless_for_another(door, make_session):
     other = make_session(door.cohort, door.session.starts_at + timedelta(days=7))
     now = utcnow()
-    assert not services.code_is_valid(other, services.checkin_code(door.session, now), now)
+    assert not rules.code_is_valid(other, rules.checkin_code(door.session, now), now)
 
 
 def test_does_the_code_depend_on_the_secret_key(app, door):
     now = utcnow()
-    code = services.checkin_code(door.session, now)
+    code = rules.checkin_code(door.session, now)
     app.config["SECRET_KEY"] = "another-secret"
-    assert services.checkin_code(door.session, now) != code
+    assert rules.checkin_code(door.session, now) != code
 
 
 @pytest.mark.parametrize(
@@ -520,31 +508,31 @@ def test_is_self_check_in_open_from_30_minutes_before_the_start_to_the_end(
 ):
     guardian, _ = self_service
     at = door.session.starts_at + timedelta(minutes=minutes)
-    code = services.checkin_code(door.session, at)
-    assert services.self_check_in(door.session, guardian, code, now=at).outcome == outcome
+    code = rules.checkin_code(door.session, at)
+    assert commands.self_check_in(door.session, guardian, code, now=at).outcome == outcome
     assert len(marks(door.session)) == (2 if outcome == SelfOutcome.CHECKED_IN else 0)
 
 
 def test_is_a_stale_or_wrong_code_refused(door, self_service):
     guardian, now = self_service
-    stale = services.checkin_code(door.session, now - timedelta(seconds=61))
+    stale = rules.checkin_code(door.session, now - timedelta(seconds=61))
     for code in (stale, "0123456789abcdef", "", "ünïcode"):
-        result = services.self_check_in(door.session, guardian, code, now=now)
+        result = commands.self_check_in(door.session, guardian, code, now=now)
         assert result.outcome == SelfOutcome.BAD_CODE
     assert marks(door.session) == []
 
 
 def test_may_a_code_seen_in_time_be_used_after_logging_in(door, self_service):
     guardian, now = self_service
-    code = services.checkin_code(door.session, now)
+    code = rules.checkin_code(door.session, now)
     later = now + timedelta(minutes=3)
-    assert services.self_check_in(door.session, guardian, code, now=later).outcome == (
+    assert commands.self_check_in(door.session, guardian, code, now=later).outcome == (
         SelfOutcome.BAD_CODE
     )
-    result = services.self_check_in(door.session, guardian, code, now=later, seen_at=now)
+    result = commands.self_check_in(door.session, guardian, code, now=later, seen_at=now)
     assert result.outcome == SelfOutcome.CHECKED_IN
-    too_late = now + services.SELF_CHECKIN_GRACE + timedelta(seconds=1)
-    assert services.self_check_in(
+    too_late = now + rules.SELF_CHECKIN_GRACE + timedelta(seconds=1)
+    assert commands.self_check_in(
         door.session, guardian, code, now=too_late, seen_at=now
     ).outcome == (SelfOutcome.BAD_CODE)
 
@@ -553,8 +541,8 @@ def test_is_self_check_in_refused_when_the_session_does_not_allow_it(door, self_
     guardian, now = self_service
     door.session.self_checkin = False
     db.session.commit()
-    code = services.checkin_code(door.session, now)
-    assert services.self_check_in(door.session, guardian, code, now=now).outcome == SelfOutcome.OFF
+    code = rules.checkin_code(door.session, now)
+    assert commands.self_check_in(door.session, guardian, code, now=now).outcome == SelfOutcome.OFF
     assert marks(door.session) == []
 
 
@@ -566,16 +554,16 @@ def test_is_self_check_in_refused_without_a_confirmed_place(
     someone = make_user()
     if status is not None:
         family(door.cohort, status=status, guardian=someone)
-    code = services.checkin_code(door.session, now)
-    result = services.self_check_in(door.session, someone, code, now=now)
+    code = rules.checkin_code(door.session, now)
+    result = commands.self_check_in(door.session, someone, code, now=now)
     assert result.outcome == SelfOutcome.NOT_ENROLLED
     assert len(marks(door.session)) == 0
 
 
 def test_does_a_preview_write_nothing(door, self_service):
     guardian, now = self_service
-    code = services.checkin_code(door.session, now)
-    result = services.self_check_in(door.session, guardian, code, confirm=False, now=now)
+    code = rules.checkin_code(door.session, now)
+    result = commands.self_check_in(door.session, guardian, code, confirm=False, now=now)
     assert result.outcome == SelfOutcome.READY
     assert marks(door.session) == []
 
@@ -747,8 +735,8 @@ def test_does_the_search_filter_the_list_without_javascript(client, auth, door, 
 
 def test_does_the_register_show_the_change_history(client, auth, door, family):
     attendee = family(door.cohort, children=1).attendees[0]
-    services.mark(attendee, door.session, A.ABSENT, door.helper)
-    services.mark(attendee, door.session, A.PRESENT, door.organiser)
+    commands.mark(attendee, door.session, A.ABSENT, door.helper)
+    commands.mark(attendee, door.session, A.PRESENT, door.organiser)
     auth.login_as(door.organiser)
     html = client.get(door.url()).get_data(as_text=True)
     assert "1 change" in html
@@ -795,7 +783,7 @@ def test_does_the_cohort_page_link_to_each_sessions_register(client, auth, door)
 def test_can_a_participant_check_in_with_the_code_from_the_screen(client, auth, door, self_service):
     guardian, _ = self_service
     auth.login_as(guardian)
-    url = f"/checkin/{door.session.id}/{services.checkin_code(door.session)}"
+    url = f"/checkin/{door.session.id}/{rules.checkin_code(door.session)}"
     page = client.get(url)
     assert page.status_code == 200
     assert "Check in: Amira, Omar" in page.get_data(as_text=True)
@@ -807,7 +795,7 @@ def test_can_a_participant_check_in_with_the_code_from_the_screen(client, auth, 
 
 def test_does_a_participant_who_must_log_in_first_keep_the_code(client, auth, door, self_service):
     guardian, _ = self_service
-    url = f"/checkin/{door.session.id}/{services.checkin_code(door.session)}"
+    url = f"/checkin/{door.session.id}/{rules.checkin_code(door.session)}"
     response = client.get(url)
     assert response.status_code == 302
     assert "/account/login" in response.headers["Location"]
@@ -907,7 +895,7 @@ def past(door, family, make_session):
     """A session three days ago, where Amira was marked absent."""
     session = make_session(door.cohort, door.session.starts_at - timedelta(days=3))
     enrolment = family(door.cohort, children=1)
-    services.mark(enrolment.attendees[0], session, A.ABSENT, door.helper)
+    commands.mark(enrolment.attendees[0], session, A.ABSENT, door.helper)
     return session, enrolment.attendees[0]
 
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.attendance.low_attendance import warn_cohort, warn_low_attendance
+from app.attendance.models import AttendanceWarning
 from app.enrolment import lifecycle
 from app.extensions import db
-from app.models import AttendanceWarning, ProgrammeKind, TeamRole
+from app.programmes.models import ProgrammeKind, TeamRole
 from tests.after_sessions import book, household, make_course, mark
 
 
@@ -203,8 +204,8 @@ def test_is_the_overview_hidden_from_people_outside_the_team(client, auth, cours
 def test_does_the_unique_attendee_refuse_a_second_warning_row(course, make_user):
     """What makes concurrent runs safe: the insert itself, not an earlier read."""
     from app.attendance.low_attendance import _record_once
-    from app.attendance.records import Tally
-    from app.models.types import utcnow
+    from app.attendance.rules import Tally
+    from app.core.db import utcnow
 
     cohort = course()
     attendee = book(cohort, make_user()).attendees[0]

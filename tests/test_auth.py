@@ -5,9 +5,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.auth import services
+from app.accounts import commands
+from app.accounts.models import User
 from app.extensions import db
-from app.models import User
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -214,10 +214,10 @@ def test_can_a_forgotten_password_be_reset_once_through_the_emailed_link(
 
 def test_does_a_reset_link_expire_after_an_hour(app, make_user, monkeypatch):
     user = make_user()
-    token = services.make_reset_token(user)
-    assert services.user_for_reset_token(token) == user
+    token = commands.make_reset_token(user)
+    assert commands.user_for_reset_token(token) == user
     monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
-    assert services.user_for_reset_token(token) is None
+    assert commands.user_for_reset_token(token) is None
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJpZCI6MX0.tampered.sig"])

@@ -8,10 +8,11 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import event
 
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import Party
+from app.enrolment.rules import Party
 from app.extensions import db
-from app.models import (
+from app.programmes.models import (
     Cohort,
     CohortSession,
     EnrolmentMode,
@@ -20,7 +21,6 @@ from app.models import (
     ProgrammeStatus,
     TeamRole,
 )
-from app.models.types import utcnow
 
 CARD_LINK = re.compile(r'class="programme-card__title">\s*<a href="/programmes/([a-z0-9-]+)/">')
 

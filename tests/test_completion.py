@@ -9,15 +9,12 @@ from sqlalchemy import func, select
 
 from app.attendance import completion
 from app.attendance.completion import complete_cohort, complete_ended_cohorts, cpd_hours_earned
-from app.attendance.records import Tally, tally
+from app.attendance.models import Certificate
+from app.attendance.rules import Tally, tally
+from app.core.db import utcnow
+from app.enrolment.models import EnrolmentStatus
 from app.extensions import db
-from app.models import (
-    Certificate,
-    EnrolmentStatus,
-    ProgrammeKind,
-    TeamRole,
-)
-from app.models.types import utcnow
+from app.programmes.models import ProgrammeKind, TeamRole
 from tests.after_sessions import book, household, make_course, mark
 
 S = EnrolmentStatus

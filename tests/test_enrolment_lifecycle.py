@@ -21,23 +21,22 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from app import jobs
+from app.core import jobs
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import ApplicationDetails, Party
-from app.enrolment.queries import waitlist, waitlist_position
-from app.extensions import db
-from app.models import (
+from app.enrolment.lifecycle import ApplicationDetails
+from app.enrolment.models import (
     ACTIVE_STATUSES,
     Attendee,
-    Cohort,
     Enrolment,
-    EnrolmentMode,
     EnrolmentStatus,
     HouseholdMember,
     PersonKind,
-    ProgrammeKind,
 )
-from app.models.types import utcnow
+from app.enrolment.queries import waitlist, waitlist_position
+from app.enrolment.rules import Party
+from app.extensions import db
+from app.programmes.models import Cohort, EnrolmentMode, ProgrammeKind
 
 S = EnrolmentStatus
 

@@ -12,20 +12,14 @@ import segno
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from app.enrolment import lifecycle, services, tickets
-from app.enrolment.lifecycle import ApplicationDetails, Party
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.enrolment import lifecycle, queries, tickets
+from app.enrolment.lifecycle import ApplicationDetails
+from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
+from app.enrolment.rules import Party, eligibility_problems
 from app.extensions import db
-from app.models import (
-    Enrolment,
-    EnrolmentMode,
-    EnrolmentStatus,
-    HouseholdMember,
-    PersonKind,
-    ProgrammeKind,
-    ProgrammeStatus,
-    User,
-)
-from app.models.types import utcnow
+from app.programmes.models import EnrolmentMode, ProgrammeKind, ProgrammeStatus
 
 S = EnrolmentStatus
 
@@ -115,7 +109,7 @@ def guardian(make_user):
 
 
 def members_of(user: User) -> list[HouseholdMember]:
-    return services.household(user)
+    return queries.household(user)
 
 
 def enrol_url(cohort) -> str:
@@ -541,7 +535,7 @@ def test_does_a_teacher_only_cohort_refuse_an_account_without_school_details(
     db.session.refresh(teacher)
     assert teacher.school_name is None
     # The rule itself, as the lifecycle words it, for a teachers-only cohort of any kind:
-    notes = lifecycle.eligibility_problems(cohort, teacher, Party(account_holder=True))
+    notes = eligibility_problems(cohort, teacher, Party(account_holder=True))
     assert notes == ["This cohort is for teachers: add your school and phase to enrol."]
 
 
@@ -929,7 +923,7 @@ def test_does_an_application_cohort_link_to_its_form_when_there_is_one(
     make_session(cohort, utcnow() + timedelta(days=60))
     section = cohort_section(text_of(client.get("/programmes/summer/")), cohort)
     assert "/enrol" not in section
-    if "enrolment.apply" in client.application.view_functions:
+    if "enrolment_public.apply" in client.application.view_functions:
         assert f"/programmes/summer/cohorts/{cohort.id}/apply" in section
         assert ">Apply<" in section
 

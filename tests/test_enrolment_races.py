@@ -15,10 +15,11 @@ from http.cookiejar import CookieJar
 import pytest
 from sqlalchemy import select
 
+from app.core.db import utcnow
+from app.enrolment.models import Enrolment, EnrolmentStatus
 from app.enrolment.queries import waitlist
 from app.extensions import db
-from app.models import Cohort, Enrolment, EnrolmentStatus, ProgrammeKind
-from app.models.types import utcnow
+from app.programmes.models import Cohort, ProgrammeKind
 from tests.conftest import CSRF_INPUT, PASSWORD
 
 S = EnrolmentStatus

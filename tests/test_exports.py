@@ -9,21 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
+from app.accounts.models import User
+from app.attendance.models import Attendance, AttendanceState, ExportLog, MarkMethod
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
 from app.extensions import db
-from app.models import (
-    Attendance,
-    AttendanceState,
-    Attendee,
-    Enrolment,
-    EnrolmentStatus,
-    ExportLog,
-    HouseholdMember,
-    MarkMethod,
-    PersonKind,
-    ProgrammeKind,
-    TeamRole,
-    User,
-)
+from app.programmes.models import ProgrammeKind, TeamRole
 from tests.after_sessions import book, household, make_course, mark
 
 NEEDS = ["Medical needs", "Dietary needs", "Access needs"]

@@ -4,8 +4,8 @@ import pytest
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from app.core.i18n import locale_from_accept_language, timezone_choices
 from app.extensions import db
-from app.i18n import locale_from_accept_language, timezone_choices
 
 SUPPORTED = {"en": "English", "es": "Español", "zh_Hant": "繁體中文"}
 

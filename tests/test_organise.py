@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, select
 
+from app.accounts.models import User
 from app.extensions import db
-from app.models import (
+from app.programmes import images
+from app.programmes.models import (
     Cohort,
     CohortSession,
     Organisation,
@@ -18,9 +20,7 @@ from app.models import (
     ProgrammeMember,
     ProgrammeStatus,
     TeamRole,
-    User,
 )
-from app.programmes import images
 
 pytestmark = pytest.mark.usefixtures("upload_folder")
 

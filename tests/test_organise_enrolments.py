@@ -7,21 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts.models import User
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import ApplicationDetails, Party
+from app.enrolment.lifecycle import ApplicationDetails
+from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
+from app.enrolment.rules import Party
 from app.extensions import db
-from app.models import (
-    Cohort,
-    Enrolment,
-    EnrolmentMode,
-    EnrolmentStatus,
-    HouseholdMember,
-    PersonKind,
-    Programme,
-    TeamRole,
-    User,
-)
-from app.models.types import utcnow
+from app.programmes.models import Cohort, EnrolmentMode, Programme, TeamRole
 from tests.test_organise import cohort_form as organise_cohort_form
 from tests.test_organise import field_error
 

@@ -11,11 +11,11 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import select, update
 
-from app import jobs
+from app.core import jobs
+from app.core.db import utcnow
+from app.core.models import MessageStatus, OutboxMessage
+from app.core.outbox import deliver_due, queue_mail, retry_delay
 from app.extensions import db
-from app.models import MessageStatus, OutboxMessage
-from app.models.types import utcnow
-from app.outbox import deliver_due, queue_mail, retry_delay
 
 
 class Inbox:

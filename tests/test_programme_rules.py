@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.models import Cohort, CohortSession, EnrolmentMode, Programme, ProgrammeKind
+from app.programmes.models import Cohort, CohortSession, EnrolmentMode, Programme, ProgrammeKind
 from app.programmes.rules import (
     EnrolmentState,
     age_fits,

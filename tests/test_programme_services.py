@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from app.models import ProgrammeKind, ProgrammeStatus, TeamRole
-from app.programmes import images, services
-from app.programmes.services import CohortDetails, ProgrammeDetails, SessionDetails
+from app.programmes import commands, images
+from app.programmes.commands import CohortDetails, ProgrammeDetails, SessionDetails
+from app.programmes.models import ProgrammeKind, ProgrammeStatus, TeamRole
 
 pytestmark = pytest.mark.usefixtures("upload_folder")
 
@@ -55,72 +55,72 @@ def creator(make_user):
 
 @pytest.fixture
 def programme(creator):
-    return services.create_programme(creator, details())
+    return commands.create_programme(creator, details())
 
 
 # Creating and editing programmes
 
 
 def test_does_creating_a_programme_make_its_creator_the_lead_of_a_draft(creator):
-    programme = services.create_programme(creator, details())
+    programme = commands.create_programme(creator, details())
     assert programme.status == ProgrammeStatus.DRAFT
     assert [(m.user, m.role) for m in programme.members] == [(creator, TeamRole.LEAD)]
     assert programme.slug == "robot-lab"
 
 
 def test_may_a_participant_create_a_programme(make_user):
-    with pytest.raises(services.NotAllowed):
-        services.create_programme(make_user(), details())
+    with pytest.raises(commands.NotAllowed):
+        commands.create_programme(make_user(), details())
 
 
 def test_may_an_admin_create_a_programme(make_user):
-    programme = services.create_programme(make_user(is_admin=True), details())
+    programme = commands.create_programme(make_user(is_admin=True), details())
     assert programme.id is not None
 
 
 def test_is_a_suggested_slug_made_unique(creator):
-    first = services.create_programme(creator, details())
-    second = services.create_programme(creator, details())
+    first = commands.create_programme(creator, details())
+    second = commands.create_programme(creator, details())
     assert (first.slug, second.slug) == ("robot-lab", "robot-lab-2")
 
 
 def test_does_a_title_without_latin_letters_still_get_a_slug(creator):
-    assert services.create_programme(creator, details(title="家庭科學工作坊")).slug == "programme"
+    assert commands.create_programme(creator, details(title="家庭科學工作坊")).slug == "programme"
 
 
 def test_is_a_slug_taken_by_another_programme_refused(creator, programme):
-    with pytest.raises(services.SlugTaken) as refused:
-        services.create_programme(creator, details(slug="robot-lab"))
+    with pytest.raises(commands.SlugTaken) as refused:
+        commands.create_programme(creator, details(slug="robot-lab"))
     assert set(refused.value.errors) == {"slug"}
 
 
 def test_may_a_programme_keep_its_own_slug_when_edited(programme):
-    services.update_programme(programme, details(slug="robot-lab", summary="New words."))
+    commands.update_programme(programme, details(slug="robot-lab", summary="New words."))
     assert (programme.slug, programme.summary) == ("robot-lab", "New words.")
 
 
 @pytest.mark.parametrize("slug", ["Robot Lab", "robot--lab", "-robot", "robot_lab", "x" * 81])
 def test_is_a_slug_that_is_not_url_safe_refused(creator, slug):
-    with pytest.raises(services.Invalid) as refused:
-        services.create_programme(creator, details(slug=slug))
+    with pytest.raises(commands.Invalid) as refused:
+        commands.create_programme(creator, details(slug=slug))
     assert "slug" in refused.value.errors
 
 
 def test_does_an_in_person_programme_need_a_country_and_city(creator):
-    with pytest.raises(services.Invalid) as refused:
-        services.create_programme(creator, details(country=None, city=""))
+    with pytest.raises(commands.Invalid) as refused:
+        commands.create_programme(creator, details(country=None, city=""))
     assert set(refused.value.errors) == {"country", "city"}
 
 
 def test_does_an_online_programme_drop_its_place(creator):
-    programme = services.create_programme(creator, details(is_online=True))
+    programme = commands.create_programme(creator, details(is_online=True))
     assert (programme.country, programme.city) == (None, None)
 
 
 def test_are_all_broken_rules_reported_at_once(creator, make_programme):
     make_programme(slug="taken")
-    with pytest.raises(services.SlugTaken) as refused:
-        services.create_programme(
+    with pytest.raises(commands.SlugTaken) as refused:
+        commands.create_programme(
             creator,
             details(
                 slug="taken", min_age=12, max_age=7, home_countries=["MX", "XX"], language="xx"
@@ -131,14 +131,14 @@ def test_are_all_broken_rules_reported_at_once(creator, make_programme):
 
 def test_are_unknown_partner_organisations_refused(creator, make_organisation):
     known = make_organisation()
-    with pytest.raises(services.Invalid) as refused:
-        services.create_programme(creator, details(partner_ids=[known.id, 999]))
+    with pytest.raises(commands.Invalid) as refused:
+        commands.create_programme(creator, details(partner_ids=[known.id, 999]))
     assert set(refused.value.errors) == {"partner_ids"}
 
 
 def test_are_partners_saved(creator, make_organisation):
     ipn, unam = make_organisation(name="IPN", country="MX"), make_organisation(name="UNAM")
-    programme = services.create_programme(creator, details(partner_ids=[unam.id, ipn.id]))
+    programme = commands.create_programme(creator, details(partner_ids=[unam.id, ipn.id]))
     assert programme.partners == [ipn, unam]
 
 
@@ -146,7 +146,7 @@ def test_are_partners_saved(creator, make_organisation):
 
 
 def test_is_an_uploaded_image_stored_under_a_random_name(creator, upload_folder):
-    programme = services.create_programme(creator, details(), image=io.BytesIO(PNG))
+    programme = commands.create_programme(creator, details(), image=io.BytesIO(PNG))
     assert images.NAME_PATTERN.match(programme.image)
     assert programme.image.endswith(".png")
     assert (upload_folder / "programmes" / programme.image).read_bytes() == PNG
@@ -161,24 +161,24 @@ def test_is_an_uploaded_image_stored_under_a_random_name(creator, upload_folder)
     ],
 )
 def test_is_a_file_that_is_not_a_small_image_refused(creator, upload_folder, data, message):
-    with pytest.raises(services.InvalidImage) as refused:
-        services.create_programme(creator, details(), image=io.BytesIO(data))
+    with pytest.raises(commands.InvalidImage) as refused:
+        commands.create_programme(creator, details(), image=io.BytesIO(data))
     assert message in str(refused.value.errors["image"])
     assert not list(upload_folder.glob("**/*.*"))
 
 
 def test_does_a_new_image_replace_the_old_file(creator, upload_folder):
-    programme = services.create_programme(creator, details(), image=io.BytesIO(PNG))
+    programme = commands.create_programme(creator, details(), image=io.BytesIO(PNG))
     old = programme.image
-    services.update_programme(programme, details(), image=io.BytesIO(WEBP))
+    commands.update_programme(programme, details(), image=io.BytesIO(WEBP))
     assert programme.image.endswith(".webp")
     assert [p.name for p in (upload_folder / "programmes").iterdir()] == [programme.image]
     assert programme.image != old
 
 
 def test_can_an_image_be_removed(creator, upload_folder):
-    programme = services.create_programme(creator, details(), image=PNG)
-    services.update_programme(programme, details(), remove_image=True)
+    programme = commands.create_programme(creator, details(), image=PNG)
+    commands.update_programme(programme, details(), remove_image=True)
     assert programme.image is None
     assert not list((upload_folder / "programmes").iterdir())
 
@@ -197,7 +197,7 @@ def test_can_an_image_be_removed(creator, upload_folder):
 )
 def test_can_a_programme_move_along_its_lifecycle(make_programme, start, target):
     programme = make_programme(status=start)
-    services.set_status(programme, target)
+    commands.set_status(programme, target)
     db.session.expire_all()
     assert programme.status == target
 
@@ -212,22 +212,22 @@ def test_can_a_programme_move_along_its_lifecycle(make_programme, start, target)
 )
 def test_are_other_status_changes_refused(make_programme, start, target):
     programme = make_programme(status=start)
-    with pytest.raises(services.StatusChangeRefused):
-        services.set_status(programme, target)
+    with pytest.raises(commands.StatusChangeRefused):
+        commands.set_status(programme, target)
     assert programme.status == start
 
 
 def test_does_publishing_need_a_summary(make_programme):
     programme = make_programme(status=ProgrammeStatus.DRAFT, summary="  ")
-    with pytest.raises(services.StatusChangeRefused) as refused:
-        services.set_status(programme, ProgrammeStatus.PUBLISHED)
+    with pytest.raises(commands.StatusChangeRefused) as refused:
+        commands.set_status(programme, ProgrammeStatus.PUBLISHED)
     assert "summary" in str(refused.value.errors[""])
 
 
 def test_does_archiving_keep_the_cohorts_and_sessions(make_programme, make_cohort, make_session):
     programme = make_programme()
     make_session(make_cohort(programme))
-    services.set_status(programme, ProgrammeStatus.ARCHIVED)
+    commands.set_status(programme, ProgrammeStatus.ARCHIVED)
     db.session.expire_all()
     assert len(programme.cohorts) == 1
     assert len(programme.cohorts[0].sessions) == 1
@@ -238,43 +238,43 @@ def test_does_archiving_keep_the_cohorts_and_sessions(make_programme, make_cohor
 
 def test_can_a_lead_add_someone_by_email_whatever_its_case(programme, make_user):
     helper = make_user(email="tom@example.org")
-    member = services.add_member(programme, "  Tom@Example.org ", TeamRole.HELPER)
+    member = commands.add_member(programme, "  Tom@Example.org ", TeamRole.HELPER)
     assert (member.user, member.role) == (helper, TeamRole.HELPER)
 
 
 def test_is_an_unknown_email_refused(programme):
-    with pytest.raises(services.UnknownUser):
-        services.add_member(programme, "nobody@example.org", TeamRole.ORGANISER)
+    with pytest.raises(commands.UnknownUser):
+        commands.add_member(programme, "nobody@example.org", TeamRole.ORGANISER)
 
 
 def test_is_someone_already_on_the_team_refused(programme, creator):
-    with pytest.raises(services.AlreadyOnTeam):
-        services.add_member(programme, creator.email, TeamRole.HELPER)
+    with pytest.raises(commands.AlreadyOnTeam):
+        commands.add_member(programme, creator.email, TeamRole.HELPER)
 
 
 def test_can_the_only_lead_step_down_or_be_removed(programme):
     (lead,) = programme.members
-    with pytest.raises(services.LastLead):
-        services.change_role(lead, TeamRole.ORGANISER)
-    with pytest.raises(services.LastLead):
-        services.remove_member(lead)
+    with pytest.raises(commands.LastLead):
+        commands.change_role(lead, TeamRole.ORGANISER)
+    with pytest.raises(commands.LastLead):
+        commands.remove_member(lead)
     db.session.expire_all()
     assert [(m.role) for m in programme.members] == [TeamRole.LEAD]
 
 
 def test_can_a_lead_step_down_once_there_is_another(programme, make_user):
     (first,) = programme.members
-    services.add_member(programme, make_user(email="ada@example.org").email, TeamRole.LEAD)
-    services.change_role(first, TeamRole.ORGANISER)
+    commands.add_member(programme, make_user(email="ada@example.org").email, TeamRole.LEAD)
+    commands.change_role(first, TeamRole.ORGANISER)
     assert first.role == TeamRole.ORGANISER
     second = next(m for m in programme.members if m.role == TeamRole.LEAD)
-    with pytest.raises(services.LastLead):
-        services.remove_member(second)
+    with pytest.raises(commands.LastLead):
+        commands.remove_member(second)
 
 
 def test_can_an_organiser_be_removed(programme, make_user):
-    member = services.add_member(programme, make_user().email, TeamRole.ORGANISER)
-    services.remove_member(member)
+    member = commands.add_member(programme, make_user().email, TeamRole.ORGANISER)
+    commands.remove_member(member)
     db.session.expire_all()
     assert len(programme.members) == 1
 
@@ -283,7 +283,7 @@ def test_can_an_organiser_be_removed(programme, make_user):
 
 
 def test_are_naive_enrolment_dates_read_in_the_cohorts_time_zone(programme):
-    cohort = services.create_cohort(
+    cohort = commands.create_cohort(
         programme,
         cohort_details(
             timezone="Asia/Hong_Kong",
@@ -296,13 +296,13 @@ def test_are_naive_enrolment_dates_read_in_the_cohorts_time_zone(programme):
 
 
 def test_is_capacity_below_the_seats_taken_refused(programme):
-    cohort = services.create_cohort(programme, cohort_details(capacity=20))
+    cohort = commands.create_cohort(programme, cohort_details(capacity=20))
     cohort.seats_taken = 12
     db.session.commit()
-    with pytest.raises(services.CapacityBelowSeatsTaken) as refused:
-        services.update_cohort(cohort, cohort_details(capacity=11))
+    with pytest.raises(commands.CapacityBelowSeatsTaken) as refused:
+        commands.update_cohort(cohort, cohort_details(capacity=11))
     assert "12 seats are taken" in str(refused.value.errors["capacity"])
-    services.update_cohort(cohort, cohort_details(capacity=12))
+    commands.update_cohort(cohort, cohort_details(capacity=12))
     assert cohort.capacity == 12
 
 
@@ -325,15 +325,15 @@ def test_is_capacity_below_the_seats_taken_refused(programme):
     ],
 )
 def test_are_cohort_settings_that_break_a_rule_refused(programme, overrides, field):
-    with pytest.raises(services.Invalid) as refused:
-        services.create_cohort(programme, cohort_details(**overrides))
+    with pytest.raises(commands.Invalid) as refused:
+        commands.create_cohort(programme, cohort_details(**overrides))
     assert set(refused.value.errors) == {field}
     assert programme.cohorts == []
 
 
 def test_does_an_empty_country_list_mean_anywhere_and_none_the_programmes(programme):
-    anywhere = services.create_cohort(programme, cohort_details(home_countries=[]))
-    inherit = services.create_cohort(programme, cohort_details(home_countries=None))
+    anywhere = commands.create_cohort(programme, cohort_details(home_countries=[]))
+    inherit = commands.create_cohort(programme, cohort_details(home_countries=None))
     assert (anywhere.home_countries, inherit.home_countries) == ([], None)
 
 
@@ -342,7 +342,7 @@ def test_does_an_empty_country_list_mean_anywhere_and_none_the_programmes(progra
 
 def test_is_a_session_stored_in_utc_with_its_time_zone(make_programme, make_cohort):
     cohort = make_cohort(make_programme())
-    session = services.add_session(
+    session = commands.add_session(
         cohort, session_details(day=date(2026, 7, 4), timezone="America/Mexico_City")
     )
     assert session.starts_at == datetime(2026, 7, 4, 16, 0, tzinfo=UTC)
@@ -364,14 +364,14 @@ def test_is_a_session_stored_in_utc_with_its_time_zone(make_programme, make_coho
 )
 def test_are_sessions_that_break_a_rule_refused(make_programme, make_cohort, overrides, field):
     cohort = make_cohort(make_programme())
-    with pytest.raises(services.Invalid) as refused:
-        services.add_session(cohort, session_details(**overrides))
+    with pytest.raises(commands.Invalid) as refused:
+        commands.add_session(cohort, session_details(**overrides))
     assert set(refused.value.errors) == {field}
 
 
 def test_may_a_session_be_online_only(make_programme, make_cohort):
     cohort = make_cohort(make_programme())
-    session = services.add_session(
+    session = commands.add_session(
         cohort, session_details(venue=None, online_url="https://meet.example.org/abc")
     )
     assert session.is_online
@@ -382,7 +382,7 @@ def test_do_weekly_sessions_keep_their_local_time_across_the_clock_change(
 ):
     """UK clocks go back on Sunday 25 October 2026: 10:00 is 09:00 UTC before, 10:00 after."""
     cohort = make_cohort(make_programme())
-    sessions = services.add_weekly_sessions(
+    sessions = commands.add_weekly_sessions(
         cohort, date(2026, 10, 17), time(10), time(12), "Europe/London", 3, venue="Lab 2"
     )
     assert [(s.starts_at, s.ends_at) for s in sessions] == [
@@ -395,7 +395,7 @@ def test_do_weekly_sessions_keep_their_local_time_across_the_clock_change(
 
 def test_can_sessions_repeat_every_other_week(make_programme, make_cohort):
     cohort = make_cohort(make_programme())
-    sessions = services.add_weekly_sessions(
+    sessions = commands.add_weekly_sessions(
         cohort, date(2026, 3, 7), time(10), time(12), "UTC", 3, every_weeks=2, venue="Hall"
     )
     assert [s.starts_at.day for s in sessions] == [7, 21, 4]
@@ -406,8 +406,8 @@ def test_can_sessions_repeat_every_other_week(make_programme, make_cohort):
 )
 def test_are_impossible_repeats_refused(make_programme, make_cohort, count, every_weeks, field):
     cohort = make_cohort(make_programme())
-    with pytest.raises(services.Invalid) as refused:
-        services.add_weekly_sessions(
+    with pytest.raises(commands.Invalid) as refused:
+        commands.add_weekly_sessions(
             cohort, date(2026, 3, 7), time(10), time(12), "UTC", count, every_weeks, venue="Hall"
         )
     assert set(refused.value.errors) == {field}
@@ -416,10 +416,10 @@ def test_are_impossible_repeats_refused(make_programme, make_cohort, count, ever
 
 def test_can_a_session_be_moved_and_deleted(make_programme, make_cohort):
     cohort = make_cohort(make_programme())
-    session = services.add_session(cohort, session_details())
-    services.update_session(session, session_details(starts=time(14), ends=time(15, 30)))
+    session = commands.add_session(cohort, session_details())
+    commands.update_session(session, session_details(starts=time(14), ends=time(15, 30)))
     assert session.starts_at == datetime(2026, 3, 14, 14, tzinfo=UTC)
-    services.delete_session(session)
+    commands.delete_session(session)
     db.session.expire_all()
     assert cohort.sessions == []
 
@@ -428,15 +428,15 @@ def test_can_a_session_be_moved_and_deleted(make_programme, make_cohort):
 
 
 def test_can_an_organisation_be_created_and_renamed():
-    organisation = services.create_organisation("IPN", "MX", "https://www.ipn.mx")
-    services.update_organisation(organisation, "Instituto Politécnico Nacional", "MX", None)
+    organisation = commands.create_organisation("IPN", "MX", "https://www.ipn.mx")
+    commands.update_organisation(organisation, "Instituto Politécnico Nacional", "MX", None)
     assert (organisation.name, organisation.website) == ("Instituto Politécnico Nacional", None)
 
 
 def test_is_an_organisation_name_unique_whatever_its_case(make_organisation):
     make_organisation(name="UNAM", country="MX")
-    with pytest.raises(services.OrganisationNameTaken):
-        services.create_organisation("unam", "MX")
+    with pytest.raises(commands.OrganisationNameTaken):
+        commands.create_organisation("unam", "MX")
 
 
 @pytest.mark.parametrize(
@@ -444,6 +444,6 @@ def test_is_an_organisation_name_unique_whatever_its_case(make_organisation):
     [("XX", None, {"country"}), ("EU", None, {"country"}), ("MX", "ipn.mx", {"website"})],
 )
 def test_are_organisations_with_bad_details_refused(country, website, fields):
-    with pytest.raises(services.Invalid) as refused:
-        services.create_organisation("IPN", country, website)
+    with pytest.raises(commands.Invalid) as refused:
+        commands.create_organisation("IPN", country, website)
     assert set(refused.value.errors) == fields

@@ -3,8 +3,8 @@
 import pytest
 
 from app import create_app
+from app.core.security import is_safe_next
 from app.extensions import limiter
-from app.security import is_safe_next
 from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 
 

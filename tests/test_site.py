@@ -4,6 +4,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from app.accounts.models import User
+from app.core.db import utcnow
 from app.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -12,8 +14,7 @@ from app.demo import (
     load_demo_catalogue,
 )
 from app.extensions import db
-from app.models import Programme, ProgrammeStatus, User
-from app.models.types import utcnow
+from app.programmes.models import Programme, ProgrammeStatus
 from app.programmes.rules import upcoming_cohorts
 
 

@@ -1,7 +1,1 @@
-"""Platform administration: people and their rights, the mail outbox."""
-
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__)
-
-from app.admin import views  # noqa: E402,F401
+"""Platform administration: people and their rights, partner organisations, the mail outbox."""

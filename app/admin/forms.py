@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import blank_to_none, options, strip
-from app.i18n import country_choices
+from app.core.forms import blank_to_none, options, strip
+from app.core.i18n import country_choices
 
 
 class OrganisationForm(FlaskForm):

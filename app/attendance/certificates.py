@@ -31,9 +31,10 @@ from fpdf.enums import XPos, YPos
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.accounts.models import User
+from app.attendance.models import Certificate
+from app.core.db import MAX_INTEGER
 from app.extensions import db
-from app.models import Certificate, User
-from app.models.types import MAX_INTEGER
 
 FONT = "NotoSans"
 CJK_FONT = "NotoSansTC"

@@ -35,7 +35,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
-from app.attendance.records import (
+from app.attendance.models import Certificate
+from app.attendance.rules import (
     ON_REGISTER,
     Tally,
     has_ended,
@@ -44,20 +45,13 @@ from app.attendance.records import (
     share_decimal,
     tally,
 )
+from app.core.db import utcnow
+from app.core.outbox import absolute_url, queue_mail
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import lock_cohort
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db
-from app.models import (
-    Attendee,
-    Certificate,
-    Cohort,
-    CohortSession,
-    Enrolment,
-    EnrolmentStatus,
-    ProgrammeKind,
-)
-from app.models.types import utcnow
-from app.outbox import absolute_url, queue_mail
+from app.programmes.models import Cohort, CohortSession, ProgrammeKind
 
 #: Programme kinds whose completion earns a certificate.
 CERTIFICATE_KINDS = frozenset({ProgrammeKind.TEACHER_TRAINING})
@@ -176,11 +170,13 @@ def _notify_completed(
         certificates=[
             (
                 certificate,
-                absolute_url("attendance.my_certificate", certificate_id=certificate.id),
+                absolute_url(
+                    "attendance_participant.my_certificate", certificate_id=certificate.id
+                ),
             )
             for certificate in issued
         ],
-        me_url=absolute_url("enrolment.detail", enrolment_id=enrolment.id),
+        me_url=absolute_url("enrolment_participant.detail", enrolment_id=enrolment.id),
     )
 
 

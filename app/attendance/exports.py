@@ -45,23 +45,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from app.attendance.display import state_label
-from app.attendance.overview import COMPLETION_LABELS, completion_status, register_attendees
-from app.attendance.records import ON_REGISTER, has_ended, tally
+from app.accounts.models import User
+from app.attendance.models import Attendance, AttendanceWarning, Certificate, ExportLog
+from app.attendance.queries import completion_status, register_attendees
+from app.attendance.rules import ON_REGISTER, has_ended, tally
+from app.attendance.words import COMPLETION_LABELS, state_label
+from app.core.db import utcnow
+from app.enrolment.models import Attendee, Enrolment, HouseholdMember
 from app.extensions import db
-from app.models import (
-    Attendance,
-    AttendanceWarning,
-    Attendee,
-    Certificate,
-    Cohort,
-    CohortSession,
-    Enrolment,
-    ExportLog,
-    HouseholdMember,
-    User,
-)
-from app.models.types import utcnow
+from app.programmes.models import Cohort, CohortSession
 
 #: Rows fetched from the database at a time.
 YIELD_PER = 500

@@ -19,7 +19,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.attendance.records import (
+from app.attendance.models import AttendanceWarning
+from app.attendance.rules import (
     ON_REGISTER,
     Tally,
     ended_sessions,
@@ -27,17 +28,11 @@ from app.attendance.records import (
     share_decimal,
     tally,
 )
+from app.core.db import utcnow
+from app.core.outbox import absolute_url, queue_mail
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db
-from app.models import (
-    AttendanceWarning,
-    Attendee,
-    Cohort,
-    CohortSession,
-    Enrolment,
-    EnrolmentStatus,
-)
-from app.models.types import utcnow
-from app.outbox import absolute_url, queue_mail
+from app.programmes.models import Cohort, CohortSession
 
 
 def is_due(cohort: Cohort, now: datetime) -> bool:
@@ -140,7 +135,7 @@ def _notify(
         sessions_ended=sessions_ended,
         required_percent=int(cohort.completion_share * 100),
         upcoming=[session for session in cohort.sessions if session.starts_at > now],
-        enrolment_url=absolute_url("enrolment.detail", enrolment_id=enrolment.id),
+        enrolment_url=absolute_url("enrolment_participant.detail", enrolment_id=enrolment.id),
     )
 
 

@@ -1,7 +1,4 @@
-"""Participants' side of enrolment: household, booking, applications, tickets (/me/)."""
+"""Enrolment: households, bookings, applications, review, offers, waitlists, tickets.
 
-from flask import Blueprint
-
-bp = Blueprint("enrolment", __name__)
-
-from app.enrolment import views  # noqa: E402,F401
+`lifecycle` holds every change of an enrolment's state and the seats invariant.
+"""

@@ -10,8 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     Field,
     RadioField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,20 +23,24 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from app.enrolment.display import PERSON_KIND_LABELS, SCHOOL_PHASES
-from app.enrolment.labels import STUDY_LEVEL_LABELS, YES_NO_LABELS
+from app.accounts.models import User
+from app.core.forms import blank_to_none, one_newline, options, strip
+from app.core.i18n import country_choices, country_name
+from app.enrolment import commands, queries
+from app.enrolment.commands import BookingDetails, MemberDetails
 from app.enrolment.lifecycle import ApplicationDetails
-from app.enrolment.services import (
-    ME,
-    BookingDetails,
-    MemberDetails,
-    TeacherDetails,
-    answer_field,
-    person_key,
+from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
+from app.enrolment.queries import TeacherDetails
+from app.enrolment.rules import ME, answer_field, person_key
+from app.enrolment.words import (
+    ENROLMENT_STATUS_LABELS,
+    PERSON_KIND_LABELS,
+    SCHOOL_PHASES,
+    STUDY_LEVEL_LABELS,
+    YES_NO_LABELS,
 )
-from app.forms import blank_to_none, options, strip
-from app.i18n import country_choices
-from app.models import CohortQuestion, Enrolment, HouseholdMember, PersonKind, QuestionKind, User
+from app.programmes.forms import LOCAL_DATETIME_FORMATS
+from app.programmes.models import CohortQuestion, QuestionKind
 
 #: Digits, spaces and the usual phone punctuation, with an optional leading +.
 PHONE = r"^\+?[0-9 ()./-]{6,40}$"
@@ -297,11 +303,6 @@ class ConfirmForm(FlaskForm):
 SUBMIT = "submit"
 
 
-def one_newline(value: str | None) -> str | None:
-    """Browsers send a textarea's line breaks as CR LF; keep (and count) each as one character."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
 class ApplicationForm(FlaskForm):
     """The fixed part of an application; `application_form` adds the cohort's questions."""
 
@@ -386,3 +387,124 @@ def application_data(enrolment: Enrolment | None, questions: list[CohortQuestion
         "statement": enrolment.statement,
         **{answer_field(q): answers.get(str(q.id)) for q in questions},
     }
+
+
+# Reviewing applications ----------------------------------------------------------------
+
+
+class ApplicationFilterForm(FlaskForm):
+    """The review queue's filters, in the query string. A value that does not parse is
+    reported next to its field and left out; the other filters still apply."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+    country = SelectField(_l("Home country"), choices=[], validators=[Optional()])
+    score = SelectField(_l("Score"), choices=[], validators=[Optional()])
+    q = SearchField(
+        _l("Name or institution"),
+        filters=[strip],
+        validators=[Optional(), Length(max=100)],
+    )
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options(
+            [("", _l("Any status"))]
+            + [(status.value, ENROLMENT_STATUS_LABELS[status]) for status in queries.QUEUE_FILTERS]
+        )
+        named = sorted(((code, country_name(code)) for code in countries), key=lambda c: c[1])
+        self.country.choices = options([("", _l("Any country")), *named])
+        self.score.choices = options(
+            [("", _l("Any score")), ("none", _l("Not scored yet")), ("5", "5")]
+            + [(str(n), _l("%(num)d or more", num=n)) for n in (4, 3, 2, 1)]
+        )
+
+    def _value(self, field) -> str | None:
+        return None if field.errors else (field.data or None)
+
+    def filters(self) -> queries.QueueFilters:
+        status = self._value(self.status)
+        return queries.QueueFilters(
+            status=commands.S(status) if status else None,
+            country=self._value(self.country),
+            score=self._value(self.score),
+            text=self._value(self.q) or "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(self._value(field) for field in (self.status, self.country, self.score, self.q))
+
+
+class DecisionForm(FlaskForm):
+    """A decision on one application or on those ticked in the queue; the button pressed
+    says which (`action`)."""
+
+    #: The ticked rows of the queue (checkboxes drawn by the table itself).
+    enrolment_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    action = StringField()
+    offer_deadline = DateTimeLocalField(
+        _l("Answer by"),
+        format=LOCAL_DATETIME_FORMATS,
+        validators=[Optional()],
+    )
+    message = TextAreaField(
+        _l("Message to the applicants"),
+        filters=[one_newline],
+        description=_l("Sent by email with the decision. Edit it as you wish."),
+        render_kw={"rows": 7},
+    )
+
+    def decision(self) -> commands.Decision:
+        return commands.Decision(
+            action=self.action.data or "",
+            offer_deadline=self.offer_deadline.data,
+            message=self.message.data,
+        )
+
+
+class ScoreForm(FlaskForm):
+    score = SelectField(
+        _l("Score"),
+        choices=options([("", _l("Not scored")), *((str(n), str(n)) for n in queries.SCORES)]),
+        description=_l("From 1 (weakest) to 5 (strongest). Only the team sees it."),
+    )
+
+    def value(self) -> int | None:
+        return int(self.score.data) if self.score.data else None
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Add a comment"),
+        filters=[one_newline],
+        description=_l("Only the team sees comments, never the applicant."),
+        render_kw={"rows": 3},
+    )
+
+
+# Cancelling and moving places ----------------------------------------------------------
+
+
+def _reason_field():
+    return TextAreaField(
+        _l("Reason"),
+        filters=[one_newline],
+        description=_l("Sent to the participant in the email that tells them."),
+        render_kw={"rows": 4},
+    )
+
+
+class CancelPlaceForm(FlaskForm):
+    reason = _reason_field()
+
+
+class MovePlaceForm(FlaskForm):
+    target = SelectField(_l("Move to"), coerce=int, choices=[])
+    reason = _reason_field()
+
+    def __init__(self, *args, targets: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target.choices = options(targets)

@@ -24,21 +24,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.enrolment.notifications import notify
 from app.enrolment.queries import waitlist
+from app.enrolment.rules import Party, eligibility_problems
 from app.extensions import db
-from app.models import (
-    Attendee,
-    Cohort,
-    Enrolment,
-    EnrolmentMode,
-    EnrolmentStatus,
-    HouseholdMember,
-    User,
-)
-from app.models.types import utcnow
 from app.programmes import rules
-from app.programmes.display import age_range_text
+from app.programmes.models import Cohort, EnrolmentMode
 from app.programmes.rules import EnrolmentState
 
 S = EnrolmentStatus
@@ -135,48 +129,6 @@ def _leave(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) -> bool
     if freed:
         _release_seats(enrolment.cohort, enrolment.seats)
     return freed
-
-
-# Who comes -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Party:
-    """The people one enrolment is for: household members and/or the account holder."""
-
-    members: tuple[HouseholdMember, ...] = ()
-    account_holder: bool = False
-
-    @property
-    def size(self) -> int:
-        return len(self.members) + int(self.account_holder)
-
-
-def eligibility_problems(cohort: Cohort, user: User, party: Party) -> list[str]:
-    """Why each person does not fit the cohort, in words; empty when everyone does."""
-    rules_ = rules.eligibility(cohort)
-    problems = []
-    if rules_.teachers_only and not user.has_school_details:
-        problems.append(_("This cohort is for teachers: add your school and phase to enrol."))
-    dates = rules.cohort_dates(cohort)
-    first_day = dates[0].date() if dates else utcnow().date()
-    for member in party.members:
-        if member.is_child and rules_.has_age_limit:
-            if member.date_of_birth is None:
-                problems.append(_("%(name)s needs a date of birth.", name=member.name))
-                continue
-            age = rules.age_on(member.date_of_birth, first_day)
-            if not rules.age_fits(age, rules_):
-                problems.append(
-                    _(
-                        "%(name)s will be %(age)d on the first day, outside this cohort's "
-                        "age range (%(ages)s).",
-                        name=member.name,
-                        age=age,
-                        ages=age_range_text(rules_),
-                    )
-                )
-    return problems
 
 
 def _attendees(cohort: Cohort, user: User, party: Party) -> list[Attendee]:

@@ -3,10 +3,10 @@ with session times on the clock where each session happens."""
 
 from flask_babel import lazy_gettext
 
+from app.core.i18n import N_
+from app.core.outbox import absolute_url, queue_mail
+from app.enrolment.models import Enrolment
 from app.enrolment.queries import waitlist_position
-from app.i18n import N_
-from app.models import Enrolment
-from app.outbox import absolute_url, queue_mail
 from app.programmes import ical
 
 SUBJECTS = {
@@ -37,7 +37,7 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
     if event in WITH_CALENDAR and cohort.sessions:
         calendar = ical.cohort_calendar(
             cohort,
-            page_url=absolute_url("catalogue.programme", slug=programme.slug),
+            page_url=absolute_url("programmes_public.programme", slug=programme.slug),
             with_online_links=True,
         )
         attachments.append(
@@ -58,7 +58,7 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
         cohort=cohort,
         programme=programme,
         position=waitlist_position(enrolment) if event == "waitlisted" else None,
-        enrolment_url=absolute_url("enrolment.detail", enrolment_id=enrolment.id),
-        ticket_url=absolute_url("enrolment.ticket", enrolment_id=enrolment.id),
+        enrolment_url=absolute_url("enrolment_participant.detail", enrolment_id=enrolment.id),
+        ticket_url=absolute_url("enrolment_participant.ticket", enrolment_id=enrolment.id),
         **context,
     )

@@ -1,9 +1,54 @@
-"""Read-only questions about enrolments, shared by the lifecycle, pages and mail."""
+"""Participant-side rules and changes: the household, teacher details, bookings, places.
 
-from sqlalchemy import func, select
+Every object a participant's URL names is loaded through an owner check here
+(`own_enrolment_or_404`, `own_member_or_404`): another account's id is a 404, as
+if it did not exist. Seat accounting, eligibility and the state machine stay in
+`app.enrolment.lifecycle`; this module adds the rules about who may come
+together and turns the lifecycle's refusals into messages next to the fields
+they are about.
+"""
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.core.db import MAX_INTEGER, utcnow
+from app.core.i18n import country_name
+from app.enrolment.models import (
+    ACTIVE_STATUSES,
+    Attendee,
+    Enrolment,
+    EnrolmentStatus,
+    HouseholdMember,
+    PersonKind,
+)
+from app.enrolment.words import YES_NO_LABELS
 from app.extensions import db
-from app.models import Cohort, Enrolment, EnrolmentStatus
+from app.programmes import rules
+from app.programmes.models import (
+    Cohort,
+    CohortQuestion,
+    CohortSession,
+    EnrolmentMode,
+    Programme,
+    ProgrammeStatus,
+    QuestionKind,
+)
+from app.programmes.words import enrolment_state_text
+
+S = EnrolmentStatus
+
+from datetime import timedelta
+
+from sqlalchemy import func
+
+from app.enrolment.models import EnrolmentStatus, ReviewComment
+from app.enrolment.rules import ME, Party, TeacherDetails, eligibility_problems, person_key
 
 
 def waitlist(cohort: Cohort) -> list[Enrolment]:
@@ -32,3 +77,513 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
         )
     )
     return ahead + 1
+
+
+# Loading with an owner check -----------------------------------------------------------
+
+
+def _check_id(object_id: int) -> None:
+    # Ids beyond any integer column would make the database driver fail with a 500.
+    if not 0 < object_id <= MAX_INTEGER:
+        abort(404)
+
+
+def own_enrolment_or_404(user: User, enrolment_id: int) -> Enrolment:
+    """The user's own enrolment; anyone else's is 404, as if it did not exist."""
+    _check_id(enrolment_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.user_id != user.id:
+        abort(404)
+    return enrolment
+
+
+def own_member_or_404(user: User, member_id: int) -> HouseholdMember:
+    """A member of the user's own household; anyone else's is 404."""
+    _check_id(member_id)
+    member = db.session.get(HouseholdMember, member_id)
+    if member is None or member.owner_id != user.id:
+        abort(404)
+    return member
+
+
+def published_cohort_or_404(slug: str, cohort_id: int) -> Cohort:
+    """A cohort with sessions of the published programme `slug`, else 404."""
+    _check_id(cohort_id)
+    cohort = db.session.scalar(
+        select(Cohort)
+        .join(Cohort.programme)
+        .where(
+            Cohort.id == cohort_id,
+            Programme.slug == slug,
+            Programme.status == ProgrammeStatus.PUBLISHED,
+        )
+        .options(selectinload(Cohort.sessions))
+    )
+    if cohort is None or not cohort.sessions:
+        abort(404)
+    return cohort
+
+
+def household(user: User) -> list[HouseholdMember]:
+    """The user's household: children first, then other adults, by name."""
+    return list(
+        db.session.scalars(
+            select(HouseholdMember)
+            .where(HouseholdMember.owner_id == user.id)
+            .order_by(
+                case((HouseholdMember.kind == PersonKind.CHILD, 0), else_=1),
+                HouseholdMember.name,
+                HouseholdMember.id,
+            )
+        )
+    )
+
+
+def active_places(member: HouseholdMember) -> list[Enrolment]:
+    """The active enrolments (booked, waiting, offered, applying) that include `member`."""
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(Attendee, Attendee.enrolment_id == Enrolment.id)
+            .where(
+                Attendee.household_member_id == member.id,
+                Enrolment.status.in_(ACTIVE_STATUSES),
+            )
+            .order_by(Enrolment.id)
+        )
+    )
+
+
+def _place_title(enrolment: Enrolment) -> str:
+    return enrolment.cohort.full_title
+
+
+def teacher_details_of(user: User) -> TeacherDetails:
+    return TeacherDetails(
+        school_name=user.school_name,
+        school_phase=user.school_phase,
+        school_subject=user.school_subject,
+        professional_ref=user.professional_ref,
+    )
+
+
+def already_booked(cohort: Cohort, user: User, members: list[HouseholdMember]) -> set[str]:
+    """Which of these people (and the account holder) have an active place in the cohort."""
+    ids = [member.id for member in members]
+    rows = db.session.execute(
+        select(Attendee.household_member_id, Attendee.user_id).where(
+            Attendee.cohort_id == cohort.id,
+            Attendee.active,
+            or_(Attendee.household_member_id.in_(ids), Attendee.user_id == user.id),
+        )
+    )
+    return {ME if user_id == user.id else str(member_id) for member_id, user_id in rows}
+
+
+def people_notes(cohort: Cohort, user: User, members: list[HouseholdMember]) -> dict:
+    """Why each person cannot come to the cohort (age, a place already), by choice value."""
+    about_account = set(eligibility_problems(cohort, user, Party()))
+    notes: dict[str, list[str]] = {}
+    for member in members:
+        reasons = eligibility_problems(cohort, user, Party(members=(member,)))
+        if own := [reason for reason in reasons if reason not in about_account]:
+            notes[person_key(member)] = own
+    for key in already_booked(cohort, user, members):
+        notes.setdefault(key, []).append(_("Already has a place or a request in this cohort."))
+    return notes
+
+
+# Places: what a participant sees and may do --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """An enrolment as its holder's pages show it."""
+
+    enrolment: Enrolment
+    #: The next session still to end (running or to come), if any.
+    next_session: CohortSession | None
+    #: 1 for the first party in line; None when not waitlisted.
+    position: int | None
+
+    @property
+    def is_current(self) -> bool:
+        return self.enrolment.is_active and (
+            self.next_session is not None or not self.enrolment.cohort.sessions
+        )
+
+
+@dataclass(frozen=True)
+class MyConvene:
+    household: list[HouseholdMember]
+    #: Active places in cohorts still to end, the soonest first.
+    current: list[Place]
+    #: Everything else (ended, cancelled, declined...), the latest first.
+    past: list[Place]
+
+
+def next_session(cohort: Cohort, now: datetime) -> CohortSession | None:
+    return next((s for s in cohort.sessions if s.ends_at > now), None)
+
+
+def place(enrolment: Enrolment, now: datetime | None = None) -> Place:
+    now = now or utcnow()
+    return Place(enrolment, next_session(enrolment.cohort, now), waitlist_position(enrolment))
+
+
+def my_convene(user: User, now: datetime | None = None) -> MyConvene:
+    """Everything of the user's own: their household and every enrolment, in any state."""
+    now = now or utcnow()
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .options(
+            selectinload(Enrolment.cohort).selectinload(Cohort.programme),
+            selectinload(Enrolment.cohort).selectinload(Cohort.sessions),
+            selectinload(Enrolment.attendees),
+        )
+        .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+    )
+    places = [place(enrolment, now) for enrolment in enrolments]
+    current = [p for p in places if p.is_current]
+    far_future = datetime.max.replace(tzinfo=now.tzinfo)
+    current.sort(key=lambda p: p.next_session.starts_at if p.next_session else far_future)
+    return MyConvene(
+        household=household(user),
+        current=current,
+        past=[p for p in places if not p.is_current],
+    )
+
+
+@dataclass(frozen=True)
+class CohortPlaces:
+    """The viewer's active enrolments in some cohorts, the most settled first."""
+
+    by_cohort: dict[int, list[Enrolment]] = field(default_factory=dict)
+
+    def best(self, cohort_id: int) -> Enrolment | None:
+        places = self.by_cohort.get(cohort_id)
+        return places[0] if places else None
+
+
+#: Which of several active places in a cohort to mention first.
+_SETTLED_FIRST = [S.CONFIRMED, S.OFFERED, S.WAITLISTED, S.SUBMITTED, S.DRAFT]
+
+
+def places_in(user: User, cohort_ids: list[int]) -> CohortPlaces:
+    """The user's active enrolments in the given cohorts, in one query."""
+    if not user.is_authenticated or not cohort_ids:
+        return CohortPlaces()
+    enrolments = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.user_id == user.id,
+            Enrolment.cohort_id.in_(cohort_ids),
+            Enrolment.status.in_(ACTIVE_STATUSES),
+        )
+    )
+    by_cohort: dict[int, list[Enrolment]] = {}
+    for enrolment in sorted(enrolments, key=lambda e: (_SETTLED_FIRST.index(e.status), e.id)):
+        by_cohort.setdefault(enrolment.cohort_id, []).append(enrolment)
+    return CohortPlaces(by_cohort)
+
+
+def application_cohort_or_404(slug: str, cohort_id: int) -> Cohort:
+    """A cohort taking applications, of the published programme `slug`; else 404."""
+    cohort = published_cohort_or_404(slug, cohort_id)
+    if cohort.enrolment_mode != EnrolmentMode.APPLICATION:
+        abort(404)
+    return cohort
+
+
+def current_application(user: User, cohort: Cohort) -> Enrolment | None:
+    """The user's application to the cohort that is still going (a draft or further)."""
+    return db.session.scalar(
+        select(Enrolment)
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Enrolment.id.desc())
+        .limit(1)
+    )
+
+
+def apply_blockers(user: User, cohort: Cohort, now: datetime | None = None) -> list[str]:
+    """Why the user cannot apply to the cohort now, in words; empty when they can."""
+    state = rules.enrolment_state(cohort, now or utcnow())
+    if state in {
+        rules.EnrolmentState.NOT_OPEN_YET,
+        rules.EnrolmentState.CLOSED,
+        rules.EnrolmentState.FINISHED,
+    }:
+        return [enrolment_state_text(cohort, state)]
+    return eligibility_problems(cohort, user, Party(account_holder=True))
+
+
+def home_countries_text(cohort: Cohort) -> str | None:
+    """The countries, "Chile, Colombia, Mexico", when the cohort takes students from some only."""
+    codes = rules.eligibility(cohort).home_countries
+    if not codes:
+        return None
+    return ", ".join(sorted((country_name(code) for code in codes), key=str.casefold))
+
+
+#: The states of an application the team sees; drafts are the applicant's own business.
+REVIEW_STATUSES = (
+    S.SUBMITTED,
+    S.WAITLISTED,
+    S.OFFERED,
+    S.CONFIRMED,
+    S.REJECTED,
+    S.DECLINED,
+    S.EXPIRED,
+    S.CANCELLED,
+    S.COMPLETED,
+)
+#: The states the review queue filters by, in the order a reviewer thinks of them.
+QUEUE_FILTERS = (S.SUBMITTED, S.WAITLISTED, S.OFFERED, S.CONFIRMED, S.REJECTED, S.DECLINED)
+SCORES = (1, 2, 3, 4, 5)
+#: Default time to answer an offer.
+OFFER_DAYS = 7
+
+
+# Seats ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seats:
+    """Where a cohort's seats are: held by confirmed and offered places, free, waiting."""
+
+    capacity: int
+    confirmed: int
+    offered: int
+    free: int
+    #: Seats the waitlist would need (parties, not people, wait together).
+    waiting: int
+
+
+def seats(cohort: Cohort) -> Seats:
+    counted = dict(
+        db.session.execute(
+            select(Enrolment.status, func.sum(Enrolment.seats))
+            .where(
+                Enrolment.cohort_id == cohort.id,
+                Enrolment.status.in_([S.CONFIRMED, S.OFFERED, S.WAITLISTED]),
+            )
+            .group_by(Enrolment.status)
+        )
+        .tuples()
+        .all()
+    )
+    return Seats(
+        capacity=cohort.capacity,
+        confirmed=counted.get(S.CONFIRMED, 0),
+        offered=counted.get(S.OFFERED, 0),
+        free=cohort.seats_left,
+        waiting=counted.get(S.WAITLISTED, 0),
+    )
+
+
+# The queue -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: EnrolmentStatus | None = None
+    #: An ISO country code.
+    country: str | None = None
+    #: "none" for applications not scored yet, or "1" to "5" for that score or more.
+    score: str | None = None
+    #: Words searched in the applicant's name and home institution.
+    text: str = ""
+
+
+def applications(cohort: Cohort, filters: QueueFilters = QueueFilters()) -> list[Enrolment]:
+    """The cohort's applications that match, first submitted first."""
+    statement = (
+        select(Enrolment)
+        .outerjoin(User, Enrolment.user_id == User.id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(REVIEW_STATUSES))
+        .options(selectinload(Enrolment.user))
+        .order_by(Enrolment.submitted_at, Enrolment.id)
+    )
+    if filters.status:
+        statement = statement.where(Enrolment.status == filters.status)
+    if filters.country:
+        statement = statement.where(Enrolment.home_country == filters.country)
+    if filters.score == "none":
+        statement = statement.where(Enrolment.score.is_(None))
+    elif filters.score:
+        statement = statement.where(Enrolment.score >= int(filters.score))
+    for word in filters.text.lower().split():
+        statement = statement.where(
+            or_(
+                func.lower(User.name).contains(word, autoescape=True),
+                func.lower(Enrolment.home_institution).contains(word, autoescape=True),
+            )
+        )
+    return list(db.session.scalars(statement))
+
+
+def applicant_countries(cohort: Cohort) -> list[str]:
+    """The home countries among the cohort's applications, for the queue's filter."""
+    return list(
+        db.session.scalars(
+            select(Enrolment.home_country)
+            .where(
+                Enrolment.cohort_id == cohort.id,
+                Enrolment.status.in_(REVIEW_STATUSES),
+                Enrolment.home_country.is_not(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def application_of(cohort: Cohort, enrolment: Enrolment) -> bool:
+    """Whether the team may see the enrolment as an application of this cohort."""
+    return enrolment.cohort_id == cohort.id and enrolment.status in REVIEW_STATUSES
+
+
+def applications_by_ids(cohort: Cohort, ids: list[int]) -> list[Enrolment] | None:
+    """The cohort's applications with these ids, in queue order; None if any id is not one."""
+    wanted = set(ids)
+    if not wanted or not all(0 < i <= MAX_INTEGER for i in wanted):
+        return None
+    found = list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(
+                Enrolment.id.in_(wanted),
+                Enrolment.cohort_id == cohort.id,
+                Enrolment.status.in_(REVIEW_STATUSES),
+            )
+            .order_by(Enrolment.submitted_at, Enrolment.id)
+        )
+    )
+    return found if len(found) == len(wanted) else None
+
+
+@dataclass(frozen=True)
+class Answer:
+    prompt: str
+    answer: str
+
+
+def answers(enrolment: Enrolment, questions: list[CohortQuestion]) -> list[Answer]:
+    """The applicant's answers with the questions' prompts, in the cohort's order.
+
+    Answers to questions removed since are kept, under a note that says so.
+    """
+    given = dict(enrolment.answers or {})
+    shown = []
+    for question in questions:
+        answer = given.pop(str(question.id), None)
+        if question.kind == QuestionKind.YES_NO and answer in YES_NO_LABELS:
+            answer = str(YES_NO_LABELS[answer])
+        shown.append(Answer(question.prompt, answer or ""))
+    shown.extend(Answer(_("(A question removed since)"), answer) for answer in given.values())
+    return shown
+
+
+def comments(enrolment: Enrolment) -> list[ReviewComment]:
+    return list(
+        db.session.scalars(
+            select(ReviewComment)
+            .where(ReviewComment.enrolment_id == enrolment.id)
+            .options(selectinload(ReviewComment.author))
+            .order_by(ReviewComment.created_at, ReviewComment.id)
+        )
+    )
+
+
+# Decisions -----------------------------------------------------------------------------
+
+
+def default_offer_deadline(cohort: Cohort, now: datetime | None = None) -> datetime:
+    """A week from now, on the hour, as a wall-clock time where the cohort meets (naive)."""
+    later = rules.utc_to_local((now or utcnow()) + timedelta(days=OFFER_DAYS), cohort.timezone)
+    return later.replace(minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(hours=1)
+
+
+def default_rejection_message(cohort: Cohort) -> str:
+    """A kind message the team can edit before it goes, in the page's language."""
+    return _(
+        "Thank you for applying to %(title)s. We received many strong applications and, "
+        "after careful review, we are sorry that we cannot offer you a place this time.\n\n"
+        "We wish you every success with your studies, and we hope you will apply again.",
+        title=cohort.full_title,
+    )
+
+
+# Who is coming -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A cohort's places by state; the waitlist in line order with each party's position."""
+
+    confirmed: list[Enrolment]
+    offered: list[Enrolment]
+    #: In line order; `positions` maps each one's id to its place in line (1 first).
+    waitlisted: list[Enrolment]
+    positions: dict[int, int]
+    cancelled: list[Enrolment]
+
+
+def roster(cohort: Cohort) -> Roster:
+    listed = list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(
+                Enrolment.cohort_id == cohort.id,
+                Enrolment.status.in_(
+                    [S.CONFIRMED, S.COMPLETED, S.OFFERED, S.WAITLISTED, S.CANCELLED]
+                ),
+            )
+            .options(selectinload(Enrolment.attendees), selectinload(Enrolment.user))
+            .order_by(Enrolment.created_at, Enrolment.id)
+        )
+    )
+
+    def having(*statuses: EnrolmentStatus) -> list[Enrolment]:
+        return [enrolment for enrolment in listed if enrolment.status in statuses]
+
+    cancelled = sorted(having(S.CANCELLED), key=lambda e: e.cancelled_at or e.updated_at)
+    # The same rows, loaded above with their people; `waitlist` knows the line's order.
+    line = waitlist(cohort)
+    return Roster(
+        confirmed=having(S.CONFIRMED, S.COMPLETED),
+        offered=having(S.OFFERED),
+        waitlisted=line,
+        positions={enrolment.id: n for n, enrolment in enumerate(line, start=1)},
+        cancelled=cancelled[::-1],
+    )
+
+
+def place_of(cohort: Cohort, enrolment: Enrolment) -> bool:
+    """Whether the enrolment is a place (or a request for one) the team may change."""
+    return enrolment.cohort_id == cohort.id and enrolment.status in {
+        S.CONFIRMED,
+        S.OFFERED,
+        S.WAITLISTED,
+    }
+
+
+def may_move(enrolment: Enrolment) -> bool:
+    return enrolment.status in {S.CONFIRMED, S.WAITLISTED}
+
+
+def move_targets(enrolment: Enrolment, now: datetime | None = None) -> list[Cohort]:
+    """Where a place may move: the programme's other cohorts that have not ended and
+    enrol the same way (a booking never lands in a reviewed cohort, nor the reverse)."""
+    now = now or utcnow()
+    here = enrolment.cohort
+    return [
+        cohort
+        for cohort in here.programme.cohorts
+        if cohort.id != here.id
+        and cohort.enrolment_mode == here.enrolment_mode
+        and rules.enrolment_state(cohort, now) != rules.EnrolmentState.FINISHED
+    ]

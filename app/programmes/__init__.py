@@ -1,1 +1,1 @@
-"""The programme domain shared by the public catalogue and the organise area."""
+"""Programmes: organisations, programmes and their teams, cohorts, sessions, questions."""

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from app.models import Cohort, CohortSession
+from app.programmes.models import Cohort, CohortSession
 from app.programmes.rules import slugify
 
 PRODID = "-//Convene//Programme calendar//EN"

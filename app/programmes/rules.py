@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.models import Cohort, EnrolmentMode, Programme, ProgrammeStatus
+from app.programmes.models import Cohort, EnrolmentMode, Programme, ProgrammeStatus
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_REPEATS = 52

@@ -20,18 +20,11 @@ from sqlalchemy import create_engine, func, select, text
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.enrolment.models import Enrolment, EnrolmentStatus
 from app.extensions import db
-from app.models import (
-    Cohort,
-    CohortSession,
-    Enrolment,
-    EnrolmentStatus,
-    Programme,
-    ProgrammeKind,
-    ProgrammeStatus,
-    User,
-)
-from app.models.types import utcnow
+from app.programmes.models import Cohort, CohortSession, Programme, ProgrammeKind, ProgrammeStatus
 from config import TestingConfig
 from tests.conftest import CSRF_INPUT, PASSWORD
 from tests.test_enrolment_races import Browser

@@ -17,10 +17,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from app.auth.services import make_reset_token
+from app.accounts.commands import make_reset_token
+from app.core.db import utcnow
+from app.core.models import MessageStatus, OutboxMessage
 from app.extensions import db
-from app.models import MessageStatus, OutboxMessage
-from app.models.types import utcnow
 
 pytestmark = pytest.mark.browser
 

@@ -7,21 +7,19 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import ApplicationDetails, Party
+from app.enrolment.lifecycle import ApplicationDetails
+from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
+from app.enrolment.rules import Party
 from app.extensions import db
-from app.models import (
+from app.programmes.models import (
     CohortQuestion,
-    Enrolment,
     EnrolmentMode,
-    EnrolmentStatus,
-    HouseholdMember,
-    PersonKind,
     ProgrammeKind,
     QuestionKind,
     TeamRole,
 )
-from app.models.types import utcnow
 from tests.browser.test_accessibility import Audit
 
 pytestmark = pytest.mark.browser

@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.core.db import utcnow
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import Party
+from app.enrolment.models import HouseholdMember, PersonKind
+from app.enrolment.rules import Party
 from app.extensions import db
-from app.models import HouseholdMember, PersonKind
-from app.models.types import utcnow
 from tests.browser import test_accessibility
 from tests.browser.test_accessibility import Audit
 

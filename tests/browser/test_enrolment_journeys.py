@@ -12,10 +12,11 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.enrolment.services import STATEMENT_MIN_LENGTH
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.enrolment.rules import STATEMENT_MIN_LENGTH
 from app.extensions import db
-from app.models import EnrolmentMode, ProgrammeKind, TeamRole, User
-from app.models.types import utcnow
+from app.programmes.models import EnrolmentMode, ProgrammeKind, TeamRole
 from tests.browser.conftest import open_page
 
 pytestmark = pytest.mark.browser

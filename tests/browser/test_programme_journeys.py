@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.models import ProgrammeKind
-from app.models.types import utcnow
+from app.core.db import utcnow
+from app.programmes.models import ProgrammeKind
 from tests.browser.conftest import open_page
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,1 @@
+"""The web layer: one module (one blueprint) per audience; `app.routes` gives the prefixes."""

@@ -1,0 +1,147 @@
+"""Account pages. Each view parses a form, calls a service, then flashes or renders."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import commands
+from app.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+)
+from app.core.security import redirect_to_safe
+from app.core.web import form_status
+from app.extensions import limiter
+
+bp = Blueprint("accounts_public", __name__)
+
+
+def auth_rate_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def redirect_next():
+    return redirect_to_safe(request.args.get("next"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(auth_rate_limit, methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.index"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = commands.register(
+                name=form.name.data, email=form.email.data, password=form.password.data
+            )
+        except commands.EmailTaken:
+            form.email.errors.append(
+                _("An account with this email exists already. Log in or reset the password.")
+            )
+        else:
+            login_user(user)
+            commands.record_login(user)
+            flash(_("Welcome to Convene, %(name)s.", name=user.name), "success")
+            return redirect_next()
+    return render_template("auth/signup.html", form=form), form_status(form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(auth_rate_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect_next()
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = commands.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("That email and password do not match an account."))
+        else:
+            login_user(user, remember=form.remember_me.data)
+            commands.record_login(user)
+            flash(_("You are logged in."), "success")
+            return redirect_next()
+    return render_template("auth/login.html", form=form), form_status(form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("site.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+        form.timezone.data = current_user.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        commands.update_profile(
+            current_user,
+            name=form.name.data,
+            locale=form.locale.data,
+            timezone=form.timezone.data,
+        )
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("accounts_public.settings"))
+    return render_template("auth/settings.html", form=form), form_status(form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(auth_rate_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            commands.change_password(
+                current_user, current=form.current_password.data, new=form.password.data
+            )
+        except commands.WrongPassword:
+            form.current_password.errors.append(_("That is not your current password."))
+        else:
+            # The session names the old password; sign in again so this device stays in
+            # while every other device is signed out.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts_public.settings"))
+    return render_template("auth/password.html", form=form), form_status(form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(auth_rate_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        commands.request_password_reset(form.email.data)
+        return render_template(
+            "auth/reset_sent.html",
+            email=form.email.data,
+            valid_minutes=commands.reset_link_minutes(),
+        )
+    return render_template("auth/reset_request.html", form=form), form_status(form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(auth_rate_limit, methods=["POST"])
+def reset_password(token: str):
+    user = commands.user_for_reset_token(token)
+    if user is None:
+        return render_template(
+            "auth/reset_invalid.html", valid_minutes=commands.reset_link_minutes()
+        ), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        commands.reset_password(user, form.password.data)
+        logout_user()
+        flash(_("Your password is reset. You can log in with it now."), "success")
+        return redirect(url_for("accounts_public.login"))
+    return render_template("auth/reset_password.html", form=form), form_status(form)

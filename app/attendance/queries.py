@@ -1,0 +1,479 @@
+"""Attendance at the door and on the register: marks, ticket scans, check-out,
+walk-ins and self check-in with a rotating code.
+
+Every function that changes something commits, or rolls back and raises.
+
+Marks are idempotent: at most one row per attendee per session (a unique
+constraint), written with INSERT ... ON CONFLICT DO NOTHING, so that two helpers
+scanning the same ticket at the same moment get one row between them, on SQLite
+and PostgreSQL alike; the one who did not write it is told who did. A state
+changed on an existing row goes through a conditional UPDATE (only from the state
+just read) and leaves an AttendanceChange: who, when, from what to what.
+"""
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from app.accounts.models import User
+from app.attendance.models import Attendance, AttendanceChange, AttendanceState
+from app.attendance.rules import ATTENDED, ON_REGISTER
+from app.core.db import utcnow
+from app.enrolment import tickets
+from app.enrolment.models import Attendee, Enrolment
+from app.extensions import db
+from app.programmes.models import CohortSession
+
+A = AttendanceState
+
+from decimal import Decimal
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
+
+from app.attendance.models import AttendanceState, AttendanceWarning, Certificate
+from app.attendance.rules import (
+    Marks,
+    Tally,
+    _same_name,
+    ended_sessions,
+    has_ended,
+    marks_by_attendee,
+    meets,
+    tally,
+)
+from app.enrolment.models import EnrolmentStatus
+from app.programmes.models import Cohort
+
+
+def attendance_of(session: CohortSession, attendee: Attendee) -> Attendance | None:
+    """The attendee's mark at the session, if any."""
+    return _attendance(session.id, attendee.id)
+
+
+def find_ticket(code: str | None) -> Enrolment | None:
+    """The enrolment whose ticket has this code (scanned, or typed from the ticket).
+
+    A scan matches exactly (the indexed column); a code typed by hand may differ in
+    case, so it is looked up again without regard to case.
+    """
+    token = tickets.read_ticket(code)
+    if token is None:
+        return None
+    found = db.session.scalar(select(Enrolment).where(Enrolment.ticket_token == token))
+    if found is None:
+        found = db.session.scalars(
+            select(Enrolment)
+            .where(func.lower(Enrolment.ticket_token) == token.lower())
+            .order_by(Enrolment.id)
+            .limit(1)
+        ).first()
+    return found
+
+
+def own_attendees(session: CohortSession, user: User) -> list[Attendee]:
+    """The attendees of the user's confirmed bookings in the session's cohort."""
+    return list(
+        db.session.scalars(
+            select(Attendee)
+            .join(Attendee.enrolment)
+            .where(
+                Enrolment.cohort_id == session.cohort_id,
+                Enrolment.user_id == user.id,
+                Enrolment.status.in_(ON_REGISTER),
+            )
+            .order_by(Attendee.id)
+        )
+    )
+
+
+def collectors(enrolment: Enrolment, attendees=None) -> list[str]:
+    """Who may collect the booking's children: the account holder, the adults of
+    the party, and the adults the booking names; each once, in that order.
+
+    `attendees` are the enrolment's, when the caller has them loaded already.
+    """
+    party = enrolment.attendees if attendees is None else attendees
+    names = [enrolment.user.name] if enrolment.user is not None else []
+    names += [attendee.name for attendee in party if not attendee.is_child]
+    names += list(enrolment.authorised_collectors or [])
+    unique: dict[str, str] = {}
+    for name in names:
+        if name and name.strip():
+            unique.setdefault(_same_name(name), name.strip())
+    return list(unique.values())
+
+
+def still_on_site(session: CohortSession) -> list[Attendance]:
+    """Children marked present or late and not checked out yet."""
+    return list(
+        db.session.scalars(
+            select(Attendance)
+            .join(Attendance.attendee)
+            .where(
+                Attendance.session_id == session.id,
+                Attendance.state.in_(ATTENDED),
+                Attendance.checked_out_at.is_(None),
+                Attendee.is_child,
+            )
+            .options(contains_eager(Attendance.attendee))
+            .order_by(Attendee.name)
+        )
+    )
+
+
+# The register ------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One expected attendee on a session's register."""
+
+    attendee: Attendee
+    attendance: Attendance | None
+    changes: list[AttendanceChange]
+    #: Adults who may collect this attendee (children only).
+    collectors: list[str]
+
+    @property
+    def enrolment(self) -> Enrolment:
+        return self.attendee.enrolment
+
+    @property
+    def party_name(self) -> str | None:
+        """The account holder's name; None for a walk-in."""
+        user = self.enrolment.user
+        return user.name if user is not None else None
+
+    @property
+    def state(self) -> AttendanceState | None:
+        return self.attendance.state if self.attendance else None
+
+    @property
+    def no_photos(self) -> bool:
+        """Photo consent not given: by the household member's record, by the
+        booking, or never asked (a walk-in)."""
+        member = self.attendee.household_member
+        if member is not None and not member.photo_consent:
+            return True
+        return self.enrolment.photo_consent is False or self.enrolment.is_walk_in
+
+    @property
+    def needs(self) -> list[tuple[str, str]]:
+        """("medical" | "dietary" | "access", what to know), for the team only."""
+        member = self.attendee.household_member
+        if member is None:
+            return []
+        found = [
+            ("medical", member.medical_needs),
+            ("dietary", member.dietary_needs),
+            ("access", member.access_needs),
+        ]
+        return [(kind, text.strip()) for kind, text in found if text and text.strip()]
+
+    @property
+    def on_site(self) -> bool:
+        """A child who is here and has not been collected yet."""
+        return (
+            self.attendee.is_child
+            and self.state in ATTENDED
+            and self.attendance.checked_out_at is None
+        )
+
+    def matches(self, words: str) -> bool:
+        haystack = _same_name(f"{self.attendee.name} {self.party_name or ''}")
+        return all(word in haystack for word in _same_name(words).split())
+
+
+@dataclass
+class Counts:
+    expected: int = 0
+    present: int = 0
+    late: int = 0
+    absent: int = 0
+    excused: int = 0
+    unmarked: int = 0
+    #: Children present or late and not checked out.
+    on_site: int = 0
+
+
+@dataclass
+class Register:
+    session: CohortSession
+    #: Everyone expected, by name; `shown` are those matching the search.
+    rows: list[Row]
+    counts: Counts
+    shown: list[Row] = field(default_factory=list)
+
+    def row(self, attendee_id: int) -> Row | None:
+        return next((row for row in self.rows if row.attendee.id == attendee_id), None)
+
+
+def _counts(rows: list[Row]) -> Counts:
+    counts = Counts(expected=len(rows))
+    for row in rows:
+        if row.state is None:
+            counts.unmarked += 1
+        else:
+            setattr(counts, row.state.value, getattr(counts, row.state.value) + 1)
+        counts.on_site += row.on_site
+    return counts
+
+
+def register(session: CohortSession, *, search: str | None = None) -> Register:
+    """Everyone expected at the session, with their marks, change history and who
+    may collect them, in four queries however many there are."""
+    attendees = list(
+        db.session.scalars(
+            select(Attendee)
+            .join(Attendee.enrolment)
+            .where(
+                Attendee.cohort_id == session.cohort_id,
+                Enrolment.status.in_(ON_REGISTER),
+            )
+            .options(
+                contains_eager(Attendee.enrolment).joinedload(Enrolment.user),
+                joinedload(Attendee.household_member),
+            )
+        )
+    )
+    marks = {
+        mark.attendee_id: mark
+        for mark in db.session.scalars(
+            select(Attendance)
+            .where(Attendance.session_id == session.id)
+            .options(joinedload(Attendance.marked_by), joinedload(Attendance.released_by))
+            .execution_options(populate_existing=True)
+        )
+    }
+    changes: dict[int, list[AttendanceChange]] = defaultdict(list)
+    for change in db.session.scalars(
+        select(AttendanceChange)
+        .join(Attendance, AttendanceChange.attendance_id == Attendance.id)
+        .where(Attendance.session_id == session.id)
+        .options(joinedload(AttendanceChange.changed_by))
+        .order_by(AttendanceChange.changed_at, AttendanceChange.id)
+    ):
+        changes[change.attendance_id].append(change)
+    parties: dict[int, list[Attendee]] = defaultdict(list)
+    for attendee in attendees:
+        parties[attendee.enrolment_id].append(attendee)
+
+    rows = []
+    for attendee in sorted(attendees, key=lambda a: (_same_name(a.name), a.id)):
+        attendance = marks.get(attendee.id)
+        rows.append(
+            Row(
+                attendee=attendee,
+                attendance=attendance,
+                changes=changes.get(attendance.id, []) if attendance else [],
+                collectors=(
+                    collectors(attendee.enrolment, parties[attendee.enrolment_id])
+                    if attendee.is_child
+                    else []
+                ),
+            )
+        )
+    shown = [row for row in rows if row.matches(search)] if search else rows
+    return Register(session, rows, _counts(rows), shown)
+
+
+class CompletionStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"  #: sessions still to come
+    COMPLETED = "completed"
+    DUE = "due"  #: met the rule; the completion run has not marked it yet
+    NOT_COMPLETED = "not_completed"
+
+
+def completion_status(
+    required: Decimal,
+    ended: bool,
+    enrolment_status: EnrolmentStatus,
+    result: Tally,
+    certified: bool,
+) -> CompletionStatus:
+    if certified:
+        return CompletionStatus.COMPLETED
+    if not ended:
+        return CompletionStatus.IN_PROGRESS
+    if not meets(result, required):
+        return CompletionStatus.NOT_COMPLETED
+    if enrolment_status == EnrolmentStatus.COMPLETED:
+        return CompletionStatus.COMPLETED
+    return CompletionStatus.DUE
+
+
+# A cohort's matrix -----------------------------------------------------------------------
+
+
+@dataclass
+class AttendeeRow:
+    attendee: Attendee
+    account: User | None
+    marks: Marks
+    #: Over the sessions that have ended so far.
+    result: Tally
+    status: CompletionStatus
+    certificate: Certificate | None
+    warning: AttendanceWarning | None
+
+
+@dataclass
+class CohortOverview:
+    cohort: Cohort
+    ended: bool
+    #: Ids of the sessions that have ended.
+    ended_ids: set[int]
+    page: Pagination
+    rows: list[AttendeeRow] = field(default_factory=list)
+    on_register: int = 0
+    completed: int = 0
+    certificates: int = 0
+    warnings: int = 0
+
+
+def register_attendees(cohort: Cohort):
+    """The statement for the attendees on a cohort's register, by name."""
+    return (
+        select(Attendee)
+        .join(Enrolment, Enrolment.id == Attendee.enrolment_id)
+        .where(Attendee.cohort_id == cohort.id, Enrolment.status.in_(ON_REGISTER))
+        .order_by(Attendee.name, Attendee.id)
+    )
+
+
+def _count_rows(statement) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.subquery()))
+
+
+def cohort_overview(
+    cohort: Cohort, *, page: int = 1, per_page: int = 50, now: datetime | None = None
+) -> CohortOverview:
+    """One page of the cohort's matrix: attendees x sessions, with completion and warnings."""
+    now = now or utcnow()
+    sessions = ended_sessions(cohort, now)
+    ended = has_ended(cohort, now)
+    pagination = db.paginate(
+        register_attendees(cohort).options(
+            selectinload(Attendee.enrolment).selectinload(Enrolment.user)
+        ),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    attendees = list(pagination.items)
+    ids = [attendee.id for attendee in attendees]
+    marks = marks_by_attendee(cohort.id, ids)
+    certificates = {
+        c.attendee_id: c
+        for c in db.session.scalars(select(Certificate).where(Certificate.attendee_id.in_(ids)))
+    }
+    warnings = {
+        w.attendee_id: w
+        for w in db.session.scalars(
+            select(AttendanceWarning).where(AttendanceWarning.attendee_id.in_(ids))
+        )
+    }
+    overview = CohortOverview(cohort, ended, {s.id for s in sessions}, pagination)
+    for attendee in attendees:
+        result = tally(marks.get(attendee.id, {}), sessions)
+        certificate = certificates.get(attendee.id)
+        overview.rows.append(
+            AttendeeRow(
+                attendee=attendee,
+                account=attendee.enrolment.user,
+                marks=marks.get(attendee.id, {}),
+                result=result,
+                status=completion_status(
+                    cohort.completion_share,
+                    ended,
+                    attendee.enrolment.status,
+                    result,
+                    certificate is not None,
+                ),
+                certificate=certificate,
+                warning=warnings.get(attendee.id),
+            )
+        )
+    overview.on_register = _count_rows(register_attendees(cohort))
+    overview.completed = _count_rows(
+        select(Enrolment.id).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.COMPLETED
+        )
+    )
+    overview.certificates = _count_rows(
+        select(Certificate.id).where(Certificate.cohort_id == cohort.id)
+    )
+    overview.warnings = _count_rows(
+        select(AttendanceWarning.id).where(AttendanceWarning.cohort_id == cohort.id)
+    )
+    return overview
+
+
+# A participant's own -------------------------------------------------------------------
+
+
+@dataclass
+class MyRecord:
+    attendee: Attendee
+    cohort: Cohort
+    sessions: list[CohortSession]
+    marks: Marks
+    result: Tally
+    status: CompletionStatus
+    certificate: Certificate | None
+
+
+def my_attendance(user: User, now: datetime | None = None) -> list[MyRecord]:
+    """The attendance of everyone the user enrolled, in cohorts with a session behind
+    them, latest cohort first; with the certificate each earned."""
+    if not user.is_authenticated:
+        return []
+    now = now or utcnow()
+    attendees = db.session.scalars(
+        select(Attendee)
+        .join(Enrolment, Enrolment.id == Attendee.enrolment_id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ON_REGISTER))
+        .options(
+            selectinload(Attendee.enrolment)
+            .selectinload(Enrolment.cohort)
+            .selectinload(Cohort.sessions)
+        )
+        .order_by(Attendee.id)
+    ).all()
+    ids = [attendee.id for attendee in attendees]
+    certificates = {
+        c.attendee_id: c
+        for c in db.session.scalars(select(Certificate).where(Certificate.attendee_id.in_(ids)))
+    }
+    records = []
+    for attendee in attendees:
+        cohort = attendee.enrolment.cohort
+        sessions = ended_sessions(cohort, now)
+        if not sessions:
+            continue
+        marks = marks_by_attendee(cohort.id, [attendee.id]).get(attendee.id, {})
+        result = tally(marks, sessions)
+        certificate = certificates.get(attendee.id)
+        status = completion_status(
+            cohort.completion_share,
+            has_ended(cohort, now),
+            attendee.enrolment.status,
+            result,
+            certificate is not None,
+        )
+        records.append(MyRecord(attendee, cohort, sessions, marks, result, status, certificate))
+    records.sort(key=lambda r: (r.sessions[-1].ends_at, r.attendee.id), reverse=True)
+    return records
+
+
+def _attendance(session_id: int, attendee_id: int) -> Attendance | None:
+    return db.session.scalar(
+        select(Attendance)
+        .where(Attendance.session_id == session_id, Attendance.attendee_id == attendee_id)
+        .execution_options(populate_existing=True)
+    )

@@ -1,0 +1,199 @@
+"""Attendance records: each attendee's marks in a cohort, and the shares the rules read.
+
+Who is on a cohort's register: the attendees of its confirmed and completed
+enrolments (a walk-in is a confirmed enrolment too).
+
+The counting rule, shared by completion, warnings, the overview pages and exports:
+
+- only sessions that have ended count (at completion, that is all of them);
+- PRESENT and LATE count as attended (a late arrival is credited the whole session:
+  the register does not record arrival times);
+- an EXCUSED session leaves the total, as if it had not been scheduled for that person;
+- ABSENT, or no mark at all, counts as not attended.
+
+The share is attended / counted, exact (fractions: 3 of 4 against 0.75 is not a
+rounding question), and None when nothing counts (every session excused): such an
+attendee neither completes nor is warned.
+"""
+
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.attendance.models import Attendance, AttendanceState
+from app.core.db import utcnow
+from app.enrolment.models import EnrolmentStatus
+from app.extensions import db
+from app.programmes.models import Cohort, CohortSession
+from app.programmes.rules import cohort_dates, utc_to_local
+
+A = AttendanceState
+
+#: Enrolments whose attendees are on the register.
+ON_REGISTER = (EnrolmentStatus.CONFIRMED, EnrolmentStatus.COMPLETED)
+ATTENDED = frozenset({AttendanceState.PRESENT, AttendanceState.LATE})
+
+#: One attendee's marks: session id -> state (a session without a mark is absent here).
+Marks = dict[int, AttendanceState]
+
+
+def minutes(session: CohortSession) -> int:
+    return int((session.ends_at - session.starts_at).total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one attendee's marks add up to over some sessions."""
+
+    attended: int = 0
+    #: Sessions that count: all of them but the excused ones.
+    counted: int = 0
+    attended_minutes: int = 0
+    counted_minutes: int = 0
+    excused: int = 0
+
+    @property
+    def share(self) -> Fraction | None:
+        """Attended / counted; None when no session counts."""
+        return Fraction(self.attended, self.counted) if self.counted else None
+
+    @property
+    def percent(self) -> int | None:
+        """The share as a whole percentage, rounded down (for pages and exports)."""
+        share = self.share
+        return None if share is None else int(share * 100)
+
+
+def tally(marks: Marks, sessions: Iterable[CohortSession]) -> Tally:
+    attended = counted = attended_minutes = counted_minutes = excused = 0
+    for session in sessions:
+        state = marks.get(session.id)
+        if state == AttendanceState.EXCUSED:
+            excused += 1
+            continue
+        length = minutes(session)
+        counted += 1
+        counted_minutes += length
+        if state in ATTENDED:
+            attended += 1
+            attended_minutes += length
+    return Tally(attended, counted, attended_minutes, counted_minutes, excused)
+
+
+def meets(result: Tally, required: Decimal) -> bool:
+    """At or above the required share; never when no session counts."""
+    share = result.share
+    return share is not None and share >= Fraction(required)
+
+
+def share_decimal(share: Fraction) -> Decimal:
+    """The share for a Numeric(4, 3) column, rounded down so it never overstates."""
+    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(
+        Decimal("0.001"), rounding=ROUND_DOWN
+    )
+
+
+def has_ended(cohort: Cohort, now: datetime) -> bool:
+    """The last session has ended (a cohort without sessions never ends)."""
+    dates = cohort_dates(cohort)
+    return dates is not None and dates[1] <= now
+
+
+def ended_sessions(cohort: Cohort, now: datetime) -> list[CohortSession]:
+    return [session for session in cohort.sessions if session.ends_at <= now]
+
+
+def marks_by_attendee(
+    cohort_id: int, attendee_ids: Iterable[int] | None = None
+) -> dict[int, Marks]:
+    """Every mark of the cohort's sessions, by attendee (only these attendees, if given)."""
+    statement = (
+        select(Attendance.attendee_id, Attendance.session_id, Attendance.state)
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort_id)
+    )
+    if attendee_ids is not None:
+        statement = statement.where(Attendance.attendee_id.in_(list(attendee_ids)))
+    marks: dict[int, Marks] = defaultdict(dict)
+    for attendee_id, session_id, state in db.session.execute(statement):
+        marks[attendee_id][session_id] = state
+    return marks
+
+
+#: The self check-in code changes this often (seconds); the previous one still works.
+CODE_WINDOW = 30
+#: Self check-in opens this long before the session starts, and closes when it ends.
+SELF_CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
+#: After opening a valid code, a participant has this long to log in and confirm.
+SELF_CHECKIN_GRACE = timedelta(minutes=10)
+
+
+# Sessions in time --------------------------------------------------------------------
+
+
+def session_days(session: CohortSession) -> tuple[date, date]:
+    """The first and last day of the session on the clock where it happens."""
+    return (
+        utc_to_local(session.starts_at, session.timezone).date(),
+        utc_to_local(session.ends_at, session.timezone).date(),
+    )
+
+
+def is_today(session: CohortSession, now: datetime) -> bool:
+    """Whether `now` falls on the session's day, where it happens."""
+    first, last = session_days(session)
+    return first <= utc_to_local(now, session.timezone).date() <= last
+
+
+def register_closed(session: CohortSession, now: datetime) -> bool:
+    """The register stays open to the whole team until the session's day is over
+    (late arrivals, children collected after the end); after that, changing it is
+    a correction, for leads and organisers only."""
+    return utc_to_local(now, session.timezone).date() > session_days(session)[1]
+
+
+# Self check-in -----------------------------------------------------------------------
+
+
+def _window(moment: datetime) -> int:
+    return int(moment.timestamp()) // CODE_WINDOW
+
+
+def _code(session_id: int, window: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"self-checkin:{session_id}:{window}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def checkin_code(session: CohortSession, now: datetime | None = None) -> str:
+    """The session's self check-in code for the current 30-second window."""
+    return _code(session.id, _window(now or utcnow()))
+
+
+def seconds_until_next_code(now: datetime | None = None) -> int:
+    return CODE_WINDOW - int((now or utcnow()).timestamp()) % CODE_WINDOW
+
+
+def code_is_valid(session: CohortSession, code: str, at: datetime) -> bool:
+    """The code of the window `at` falls in, or of the one before (a code shown at
+    the end of its 30 seconds still works when the phone opens it)."""
+    window = _window(at)
+    given = (code or "").encode()
+    return any(
+        hmac.compare_digest(given, _code(session.id, w).encode()) for w in (window, window - 1)
+    )
+
+
+# Check-out ---------------------------------------------------------------------------
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -1,0 +1,242 @@
+"""Attendance as people read it: a cohort's matrix for its team, and a participant's
+own attendance and certificates (the partial on /me/)."""
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import segno
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.attendance.certificates import hours_text
+from app.attendance.commands import ScanOutcome, SelfOutcome
+from app.attendance.models import AttendanceState, MarkMethod
+from app.attendance.queries import CompletionStatus
+from app.core.templating import template_helpers
+from app.enrolment.models import EnrolmentStatus
+from app.programmes.rules import utc_to_local
+
+#: One character per state for the matrix; the label goes beside it for screen readers.
+STATE_SYMBOLS = {
+    AttendanceState.PRESENT: "✓",
+    AttendanceState.LATE: "L",
+    AttendanceState.EXCUSED: "E",
+    AttendanceState.ABSENT: "✗",
+}
+
+
+COMPLETION_LABELS = {
+    CompletionStatus.IN_PROGRESS: _l("In progress"),
+    CompletionStatus.COMPLETED: _l("Completed"),
+    CompletionStatus.DUE: _l("Met the rule, not marked yet"),
+    CompletionStatus.NOT_COMPLETED: _l("Not completed"),
+}
+
+
+#: Registered as template globals by the blueprint.
+
+#: The register's buttons, in the order people expect them.
+MARK_ORDER = (
+    AttendanceState.PRESENT,
+    AttendanceState.LATE,
+    AttendanceState.ABSENT,
+    AttendanceState.EXCUSED,
+)
+
+STATE_LABELS = {
+    AttendanceState.PRESENT: _l("Present"),
+    AttendanceState.LATE: _l("Late"),
+    AttendanceState.ABSENT: _l("Absent"),
+    AttendanceState.EXCUSED: _l("Excused"),
+}
+
+METHOD_LABELS = {
+    MarkMethod.REGISTER: _l("register"),
+    MarkMethod.QR: _l("ticket"),
+    MarkMethod.SELF: _l("self check-in"),
+    MarkMethod.WALK_IN: _l("walk-in"),
+}
+
+NEED_LABELS = {
+    "medical": _l("Medical"),
+    "dietary": _l("Dietary"),
+    "access": _l("Access"),
+}
+
+#: Why a ticket does not let its party in, by the enrolment's state.
+NOT_CONFIRMED_REASONS = {
+    EnrolmentStatus.CANCELLED: _l("This booking was cancelled."),
+    EnrolmentStatus.WAITLISTED: _l("This booking is on the waitlist, not confirmed."),
+    EnrolmentStatus.OFFERED: _l("This place is offered but not accepted yet."),
+    EnrolmentStatus.DRAFT: _l("This application was never sent."),
+    EnrolmentStatus.SUBMITTED: _l("This application has not been accepted."),
+    EnrolmentStatus.REJECTED: _l("This application was not accepted."),
+    EnrolmentStatus.DECLINED: _l("This offer was declined."),
+    EnrolmentStatus.EXPIRED: _l("This offer expired."),
+}
+
+
+def state_label(state: AttendanceState | str | None) -> str:
+    if state is None:
+        return _("Not yet marked")
+    return str(STATE_LABELS[AttendanceState(state)])
+
+
+def method_label(method: MarkMethod | str) -> str:
+    return str(METHOD_LABELS[MarkMethod(method)])
+
+
+def need_label(kind: str) -> str:
+    return str(NEED_LABELS[kind])
+
+
+def clock(moment: datetime, timezone: str) -> str:
+    """The time of day on the session's clock: "10:02 AM"."""
+    return format_time(utc_to_local(moment, timezone), "short", rebase=False)
+
+
+def person(user) -> str:
+    """Who did something; an account deleted since is "someone"."""
+    return user.name if user is not None else _("someone")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the door shows after a scan or a self check-in."""
+
+    #: ok, again, bad: the colour.
+    tone: str
+    #: A symbol shown large beside the words (hidden from screen readers).
+    icon: str
+    title: str
+    detail: str = ""
+
+
+def scan_answer(result, session) -> Answer:
+    """The words for a `services.ScanResult` at `session`."""
+    outcome = result.outcome
+    if outcome == ScanOutcome.CHECKED_IN:
+        names = ", ".join(attendee.name for attendee in result.attendees)
+        detail = ""
+        if result.earlier:
+            detail = _(
+                "Already here: %(names)s.",
+                names=", ".join(mark.attendee.name for mark in result.earlier),
+            )
+        return Answer("ok", "✓", _("Checked in: %(names)s", names=names), detail)
+    if outcome == ScanOutcome.ALREADY:
+        first = result.first_earlier
+        return Answer(
+            "again",
+            "↻",
+            _(
+                "Already checked in at %(time)s by %(who)s",
+                time=clock(first.marked_at, session.timezone),
+                who=person(first.marked_by),
+            ),
+            ", ".join(mark.attendee.name for mark in result.earlier),
+        )
+    if outcome == ScanOutcome.WRONG_COHORT:
+        other = result.enrolment.cohort
+        detail = _("It is not valid for this session.")
+        if other.programme_id == session.cohort.programme_id:
+            detail = _("It is for %(cohort)s.", cohort=other.name)
+        return Answer("bad", "⇄", _("This ticket is for another cohort"), detail)
+    if outcome == ScanOutcome.NOT_TODAY:
+        return Answer(
+            "bad",
+            "◷",
+            _("This session is not today"),
+            _("Open the register of today's session to check people in."),
+        )
+    if outcome == ScanOutcome.NOT_CONFIRMED:
+        reason = NOT_CONFIRMED_REASONS.get(
+            result.enrolment.status, _l("This place is not confirmed.")
+        )
+        return Answer("bad", "⊘", _("Not confirmed: do not check in"), str(reason))
+    return Answer(
+        "bad",
+        "?",
+        _("Unknown code"),
+        _("No ticket has this code. Check it, or look the name up in the list."),
+    )
+
+
+def self_check_in_answer(result, session) -> Answer:
+    """The words for a `services.SelfCheckIn` result, for the participant."""
+    outcome = result.outcome
+    names = ", ".join(attendee.name for attendee in result.attendees)
+    if outcome == SelfOutcome.READY:
+        return Answer("ready", "→", _("Check in: %(names)s", names=names))
+    if outcome == SelfOutcome.CHECKED_IN:
+        return Answer("ok", "✓", _("You are checked in: %(names)s", names=names))
+    if outcome == SelfOutcome.ALREADY:
+        first = result.first_earlier
+        return Answer(
+            "again",
+            "↻",
+            _(
+                "Already checked in at %(time)s",
+                time=clock(first.marked_at, session.timezone),
+            ),
+            ", ".join(mark.attendee.name for mark in result.earlier),
+        )
+    if outcome == SelfOutcome.TOO_EARLY:
+        opens = clock(result.opens_at, session.timezone)
+        return Answer(
+            "bad",
+            "◷",
+            _("Check-in has not opened yet"),
+            _("It opens at %(time)s, 30 minutes before the session.", time=opens),
+        )
+    title, detail = {
+        SelfOutcome.OFF: (
+            _l("Self check-in is not open for this session"),
+            _l("Please check in with the team at the door."),
+        ),
+        SelfOutcome.BAD_CODE: (
+            _l("This check-in code has expired"),
+            _l("The code changes every 30 seconds. Scan the code on the screen again."),
+        ),
+        SelfOutcome.ENDED: (
+            _l("This session has ended"),
+            _l("Check-in closed when the session ended."),
+        ),
+        SelfOutcome.NOT_ENROLLED: (
+            _l("You have no confirmed place in this cohort"),
+            _l("Check that you are logged in with the account you booked with."),
+        ),
+    }[outcome]
+    return Answer("bad", "✗", str(title), str(detail))
+
+
+def qr_svg(text: str) -> bytes:
+    """A QR code as an SVG image, dark on white, with a quiet zone around it."""
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="svg", scale=8, border=4)
+    return out.getvalue()
+
+
+#: Template globals of the attendance pages.
+template_helpers(
+    {
+        "attendance_state_label": state_label,
+        "mark_method_label": method_label,
+        "session_clock": clock,
+        "mark_order": MARK_ORDER,
+        "need_label": need_label,
+        "person": person,
+    }
+)
+
+
+template_helpers(
+    {
+        "attendance_state_label": state_label,  # the same as the door's pages
+        "attendance_state_symbols": STATE_SYMBOLS,
+        "completion_labels": COMPLETION_LABELS,
+        "hours_text": hours_text,
+    }
+)

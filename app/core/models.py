@@ -1,0 +1,54 @@
+"""The mail outbox: every message is a row written in the transaction that caused it."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class MessageStatus(enum.StrEnum):
+    PENDING = "pending"  #: waiting for its first or next attempt
+    SENDING = "sending"  #: claimed by one deliverer
+    SENT = "sent"
+    FAILED = "failed"  #: gave up after MAIL_MAX_ATTEMPTS
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What caused the message ("password_reset", ...), for the admin list.
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    #: Text attachments: [{"filename": ..., "content_type": "text/calendar", "content": ...}].
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    status: Mapped[MessageStatus] = mapped_column(
+        Enum(
+            MessageStatus,
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            name="message_status",
+            values_callable=lambda statuses: [s.value for s in statuses],
+        ),
+        default=MessageStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Not tried before this time (back-off after a failure).
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When a deliverer claimed it; a claim older than a few minutes was abandoned.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

@@ -1,0 +1,546 @@
+"""Participant-side rules and changes: the household, teacher details, bookings, places.
+
+Every object a participant's URL names is loaded through an owner check here
+(`own_enrolment_or_404`, `own_member_or_404`): another account's id is a 404, as
+if it did not exist. Seat accounting, eligibility and the state machine stay in
+`app.enrolment.lifecycle`; this module adds the rules about who may come
+together and turns the lifecycle's refusals into messages next to the fields
+they are about.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.enrolment import lifecycle
+from app.enrolment.lifecycle import AlreadyEnrolled, EnrolmentError, NotEligible
+from app.enrolment.models import (
+    Attendee,
+    Enrolment,
+    EnrolmentStatus,
+    HouseholdMember,
+    PersonKind,
+)
+from app.enrolment.queries import waitlist_position
+from app.enrolment.words import STUDY_LEVEL_LABELS, YES_NO_LABELS
+from app.extensions import db
+from app.programmes import rules
+from app.programmes.models import Cohort, CohortQuestion, QuestionKind
+
+S = EnrolmentStatus
+
+
+from flask_babel import ngettext
+
+from app.enrolment.models import EnrolmentStatus, ReviewComment
+from app.enrolment.queries import (
+    QUEUE_FILTERS,
+    SCORES,
+    TeacherDetails,
+    _place_title,
+    active_places,
+    already_booked,
+    home_countries_text,
+    move_targets,
+    people_notes,
+)
+from app.enrolment.rules import (
+    ACCEPT,
+    ANSWER_MAX_LENGTH,
+    MAX_INSTITUTION_LENGTH,
+    ME,
+    REJECT,
+    STATEMENT_MAX_LENGTH,
+    STATEMENT_MIN_LENGTH,
+    WAITLIST,
+    BookingDetails,
+    MemberDetails,
+    Party,
+    answer_field,
+    booking_problems,
+    member_problems,
+    person_key,
+)
+
+
+class HouseholdError(EnrolmentError):
+    """A household change the rules refuse; `errors` maps field names ("" for the
+    change as a whole) to messages, for `app.forms.show_errors`."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(str(message) for message in errors.values()))
+
+
+class MemberHasPlaces(HouseholdError):
+    """Like `AlreadyEnrolled`: the person is in an active booking or application."""
+
+    def __init__(self, member: HouseholdMember, places: list[Enrolment]):
+        self.places = places
+        super().__init__(
+            {
+                "": _(
+                    "%(name)s has a place or a request in %(cohorts)s. Cancel it first, "
+                    "then remove %(name)s.",
+                    name=member.name,
+                    cohorts=", ".join(_place_title(place) for place in places),
+                )
+            }
+        )
+
+
+class BookingRefused(EnrolmentError):
+    """A booking the rules refuse.
+
+    `errors` maps field names ("" for the booking as a whole) to messages;
+    `people` maps the choices of who comes (`ME` or a member id as a string) to
+    the reasons that person cannot come, shown next to their name.
+    """
+
+    def __init__(self, errors: dict[str, str], people: dict[str, list[str]] | None = None):
+        self.errors = errors
+        self.people = people or {}
+        super().__init__(" ".join(str(message) for message in errors.values()))
+
+
+def _fill_member(member: HouseholdMember, details: MemberDetails) -> None:
+    member.kind = details.kind
+    member.name = details.name
+    member.date_of_birth = details.date_of_birth
+    member.school_year = details.school_year if details.kind == PersonKind.CHILD else None
+    member.medical_needs = details.medical_needs
+    member.dietary_needs = details.dietary_needs
+    member.access_needs = details.access_needs
+    member.photo_consent = details.photo_consent
+
+
+def add_member(user: User, details: MemberDetails) -> HouseholdMember:
+    if problems := member_problems(details):
+        raise HouseholdError(problems)
+    member = HouseholdMember(owner_id=user.id)
+    _fill_member(member, details)
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def update_member(member: HouseholdMember, details: MemberDetails) -> HouseholdMember:
+    """Save new details. Names already on bookings stay as booked (registers keep them)."""
+    if problems := member_problems(details):
+        raise HouseholdError(problems)
+    if details.kind != member.kind and active_places(member):
+        # A child turned "adult" could otherwise take a family booking's adult place.
+        message = _("This cannot change while %(name)s has a place or a request.", name=member.name)
+        raise HouseholdError({"kind": message})
+    _fill_member(member, details)
+    db.session.commit()
+    return member
+
+
+def remove_member(member: HouseholdMember) -> None:
+    """Remove someone from the household, unless an active enrolment includes them.
+
+    Past and cancelled places keep the name they were booked under, so the
+    registers and certificates of past cohorts still read right.
+    """
+    if places := active_places(member):
+        raise MemberHasPlaces(member, places)
+    try:
+        db.session.execute(
+            update(Attendee)
+            .where(Attendee.household_member_id == member.id)
+            .values(household_member_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.delete(member)
+        db.session.commit()
+    except IntegrityError as error:  # booked in the very moment: the new place wins
+        db.session.rollback()
+        raise MemberHasPlaces(member, active_places(member)) from error
+
+
+def _fill_teacher_details(user: User, details: TeacherDetails) -> None:
+    user.school_name = details.school_name
+    user.school_phase = details.school_phase
+    user.school_subject = details.school_subject
+    user.professional_ref = details.professional_ref
+
+
+def save_teacher_details(user: User, details: TeacherDetails) -> None:
+    _fill_teacher_details(user, details)
+    db.session.commit()
+
+
+def _own_members(user: User, ids: tuple[int, ...]) -> list[HouseholdMember]:
+    if not ids:
+        return []
+    members = list(
+        db.session.scalars(
+            select(HouseholdMember)
+            .where(HouseholdMember.owner_id == user.id, HouseholdMember.id.in_(ids))
+            .order_by(HouseholdMember.id)
+        )
+    )
+    if len(members) != len(set(ids)):
+        raise BookingRefused({"people": _("Choose people from your household.")})
+    return members
+
+
+def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment:
+    """Book the chosen people into a booking-mode cohort (confirmed, or waitlisted as one
+    unit); a teacher's school details are saved to their profile in the same commit.
+
+    Raises `BookingRefused` with every reason next to its field or person.
+    """
+    members = _own_members(user, details.member_ids)
+    party = Party(members=tuple(members), account_holder=details.account_holder)
+    chosen = {person_key(member) for member in members} | ({ME} if party.account_holder else set())
+    if problems := booking_problems(cohort.programme, party, details):
+        # Everything at once: who may come together, and who cannot come at all.
+        people = _notes_of(cohort, user, members, chosen)
+        if people:
+            problems.setdefault("people", _not_everyone())
+        raise BookingRefused(problems, people)
+    try:
+        if details.teacher is not None:
+            _fill_teacher_details(user, details.teacher)  # committed by the booking
+        return lifecycle.book(
+            user,
+            cohort,
+            party,
+            emergency_contact_name=details.emergency_contact_name,
+            emergency_contact_phone=details.emergency_contact_phone,
+            photo_consent=details.photo_consent,
+            authorised_collectors=details.authorised_collectors,
+        )
+    except NotEligible as refusal:
+        raise _explain(refusal, cohort, user, members, chosen, details) from refusal
+    except AlreadyEnrolled as refusal:
+        booked = already_booked(cohort, user, members) & chosen
+        db.session.rollback()
+        reason = _("Already has a place or a request in this cohort.")
+        raise BookingRefused(
+            {"people": str(refusal.message)}, {key: [reason] for key in booked}
+        ) from refusal
+    except EnrolmentError as refusal:
+        db.session.rollback()
+        raise BookingRefused({"": str(refusal.message)}) from refusal
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _not_everyone() -> str:
+    return _("Not everyone you chose can take part: see the reason by each name.")
+
+
+def _notes_of(cohort, user, members, chosen: set[str]) -> dict[str, list[str]]:
+    """`people_notes` of the people chosen."""
+    notes = people_notes(cohort, user, members)
+    return {key: reasons for key, reasons in notes.items() if key in chosen}
+
+
+def _explain(refusal, cohort, user, members, chosen, details) -> BookingRefused:
+    """Each reason next to the person it is about; the account's own next to the school."""
+    people = _notes_of(cohort, user, members, chosen)
+    per_person = {reason for reasons in people.values() for reason in reasons}
+    general = [reason for reason in refusal.reasons if reason not in per_person]
+    db.session.rollback()  # the eligibility check raised before the lifecycle's own try
+    errors = {}
+    if people:
+        errors["people"] = _not_everyone()
+    if general:
+        errors["school_name" if details.teacher is not None else ""] = " ".join(general)
+    return BookingRefused(errors, people)
+
+
+def booked_message(enrolment: Enrolment) -> str:
+    if enrolment.status == S.WAITLISTED:
+        return _(
+            "You are on the waitlist, number %(position)d in line. If seats free up for "
+            "your whole party, your place is confirmed and we will email you.",
+            position=waitlist_position(enrolment),
+        )
+    return _("Confirmed: your place is booked. We have emailed you the details.")
+
+
+def cancel_place(enrolment: Enrolment, user: User, reason: str | None) -> Enrolment:
+    """Cancel the user's own place; freed seats go to the waitlist at once."""
+    return lifecycle.cancel(enrolment, by=user, reason=reason)
+
+
+def answer_offer(enrolment: Enrolment, *, accept: bool) -> Enrolment:
+    if accept:
+        return lifecycle.accept_offer(enrolment)
+    return lifecycle.decline_offer(enrolment)
+
+
+class ApplicationRefused(EnrolmentError):
+    """An application the rules refuse to save; `errors` maps field names to messages
+    ("" for the application as a whole), so that a form shows each next to its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(str(message) for message in errors.values()))
+
+
+def application_problems(
+    cohort: Cohort,
+    details: lifecycle.ApplicationDetails,
+    questions: list[CohortQuestion],
+    *,
+    submit: bool,
+) -> dict[str, str]:
+    """What keeps the application from being saved (lengths and choices) or, when
+    `submit`, from being submitted (everything required, a home country that fits)."""
+    problems: dict[str, str] = {}
+
+    def require(ok: bool, field: str, message) -> None:
+        if not ok and field not in problems:
+            problems[field] = message
+
+    statement = details.statement or ""
+    require(
+        len(details.home_institution or "") <= MAX_INSTITUTION_LENGTH,
+        "home_institution",
+        _l("Keep the name to %(max)d characters.", max=MAX_INSTITUTION_LENGTH),
+    )
+    require(
+        details.study_level in {None, "", *STUDY_LEVEL_LABELS},
+        "study_level",
+        _l("Choose a level from the list."),
+    )
+    require(
+        len(statement) <= STATEMENT_MAX_LENGTH,
+        "statement",
+        _l(
+            "Your statement has %(count)d characters; shorten it to %(max)d at most.",
+            count=len(statement),
+            max=STATEMENT_MAX_LENGTH,
+        ),
+    )
+    for question in questions:
+        answer = details.answers.get(str(question.id)) or ""
+        field_name = answer_field(question)
+        if question.kind == QuestionKind.TEXT:
+            require(
+                len(answer) <= ANSWER_MAX_LENGTH,
+                field_name,
+                _l("Keep your answer to %(max)d characters.", max=ANSWER_MAX_LENGTH),
+            )
+        elif answer:
+            allowed = question.choices if question.kind == QuestionKind.CHOICE else YES_NO_LABELS
+            require(answer in allowed, field_name, _l("Choose one of the options."))
+    if not submit:
+        return problems
+    require(bool(details.home_institution), "home_institution", _l("Name your home institution."))
+    require(bool(details.home_country), "home_country", _l("Choose your home country."))
+    require(bool(details.study_level), "study_level", _l("Choose your level of study."))
+    require(
+        len(statement) >= STATEMENT_MIN_LENGTH,
+        "statement",
+        _l(
+            "Your statement has %(count)d characters; it needs at least %(min)d.",
+            count=len(statement),
+            min=STATEMENT_MIN_LENGTH,
+        ),
+    )
+    countries = rules.eligibility(cohort).home_countries
+    if details.home_country and countries:
+        require(
+            details.home_country in countries,
+            "home_country",
+            _l(
+                "This cohort is for students from %(countries)s only.",
+                countries=home_countries_text(cohort),
+            ),
+        )
+    for question in questions:
+        if question.required:
+            require(
+                bool(details.answers.get(str(question.id))),
+                answer_field(question),
+                _l("Answer this question to submit your application."),
+            )
+    return problems
+
+
+def apply(
+    user: User,
+    cohort: Cohort,
+    details: lifecycle.ApplicationDetails,
+    questions: list[CohortQuestion],
+    *,
+    submit: bool,
+) -> Enrolment:
+    """Save the user's application as a draft, or submit it, once the rules allow it."""
+    if problems := application_problems(cohort, details, questions, submit=submit):
+        raise ApplicationRefused(problems)
+    try:
+        return lifecycle.save_application(user, cohort, details, submit=submit)
+    except NotEligible as error:
+        raise ApplicationRefused({"": " ".join(map(str, error.reasons))}) from error
+    except EnrolmentError as error:
+        raise ApplicationRefused({"": error.message}) from error
+
+
+QUEUE_FILTERS += (S.EXPIRED, S.CANCELLED)
+MAX_COMMENT_LENGTH = 4000
+MAX_MESSAGE_LENGTH = 4000
+MAX_REASON_LENGTH = 1000
+
+
+class ReviewRefused(Exception):
+    """A review or a change the rules refuse; `errors` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(errors)
+
+
+def _refuse(field: str, message) -> ReviewRefused:
+    return ReviewRefused({field: message})
+
+
+# Scores and comments -------------------------------------------------------------------
+
+
+def set_score(enrolment: Enrolment, score: int | None) -> Enrolment:
+    """The team's score from 1 to 5, or None to clear it."""
+    if score is not None and score not in SCORES:
+        raise _refuse("score", _l("Choose a score from 1 to 5."))
+    enrolment.score = score
+    db.session.commit()
+    return enrolment
+
+
+def add_comment(enrolment: Enrolment, author: User, body: str | None) -> ReviewComment:
+    """A note for the team; the applicant never sees it."""
+    body = (body or "").strip()
+    if not body:
+        raise _refuse("body", _l("Write a comment."))
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise _refuse("body", _l("Keep a comment to %(max)d characters.", max=MAX_COMMENT_LENGTH))
+    comment = ReviewComment(enrolment=enrolment, author=author, body=body)
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the team decided for some applications."""
+
+    action: str
+    #: When an offer must be answered by: a wall-clock time in the cohort's time zone.
+    offer_deadline: datetime | None = None
+    #: The words sent with a rejection.
+    message: str | None = None
+
+
+def decide(
+    cohort: Cohort,
+    enrolments: list[Enrolment],
+    decision: Decision,
+    now: datetime | None = None,
+) -> list[Enrolment]:
+    """Offer places to, waitlist or reject the applications, all of them or none."""
+    now = now or utcnow()
+    if not enrolments:
+        raise _refuse("enrolment_ids", _l("Choose at least one application."))
+    try:
+        if decision.action == ACCEPT:
+            if decision.offer_deadline is None:
+                raise _refuse("offer_deadline", _l("Give the date and time to answer by."))
+            deadline = rules.local_to_utc(decision.offer_deadline, cohort.timezone)
+            if deadline <= now:
+                raise _refuse("offer_deadline", _l("The answer deadline must be in the future."))
+            return lifecycle.make_offers(enrolments, deadline=deadline, now=now)
+        if decision.action == WAITLIST:
+            return lifecycle.waitlist_applications(enrolments, now=now)
+        if decision.action == REJECT:
+            message = (decision.message or "").strip()
+            if not message:
+                raise _refuse("message", _l("Write the message the applicants will receive."))
+            if len(message) > MAX_MESSAGE_LENGTH:
+                raise _refuse(
+                    "message", _l("Keep the message to %(max)d characters.", max=MAX_MESSAGE_LENGTH)
+                )
+            return lifecycle.reject_applications(enrolments, message=message, now=now)
+    except lifecycle.CohortFull as error:
+        raise _refuse("", _not_enough_seats(cohort, enrolments)) from error
+    except lifecycle.InvalidTransition as error:
+        raise _refuse("", _cannot_change(enrolments, decision.action)) from error
+    except lifecycle.EnrolmentError as error:
+        raise _refuse("", error.message) from error
+    raise _refuse("action", _l("Choose what to do with the applications."))
+
+
+def _not_enough_seats(cohort: Cohort, enrolments: list[Enrolment]) -> str:
+    db.session.refresh(cohort)
+    needed = sum(enrolment.seats for enrolment in enrolments)
+    return " ".join(
+        [
+            ngettext(
+                "These offers need %(num)d seat,",
+                "These offers need %(num)d seats,",
+                needed,
+            ),
+            ngettext(
+                "but only %(num)d seat is free.",
+                "but only %(num)d seats are free.",
+                cohort.seats_left,
+            ),
+            _("No offer was made. Choose fewer applications, or add seats to the cohort."),
+        ]
+    )
+
+
+def _cannot_change(enrolments: list[Enrolment], action: str) -> str:
+    if action == ACCEPT:
+        allowed = _("Offers can be made to submitted and waitlisted applications only.")
+    elif action == WAITLIST:
+        allowed = _("Only submitted applications can go on the waitlist.")
+    else:
+        allowed = _("Only submitted and waitlisted applications can be rejected.")
+    if len(enrolments) == 1:
+        return allowed
+    return _("%(rule)s Nothing was changed.", rule=allowed)
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _refuse("reason", _l("Give a reason: it is sent to the participant."))
+    if len(reason) > MAX_REASON_LENGTH:
+        raise _refuse("reason", _l("Keep the reason to %(max)d characters.", max=MAX_REASON_LENGTH))
+    return reason
+
+
+def cancel_place_for_team(enrolment: Enrolment, *, by: User, reason: str | None) -> Enrolment:
+    """Cancel a place for the team, with a reason the participant is emailed."""
+    reason = _reason(reason)
+    try:
+        return lifecycle.cancel(enrolment, by=by, reason=reason)
+    except lifecycle.EnrolmentError as error:
+        raise _refuse("", error.message) from error
+
+
+def move_place(
+    enrolment: Enrolment, target: Cohort | None, *, by: User, reason: str | None
+) -> Enrolment:
+    """Move a place to another cohort of the programme, with a reason the participant is
+    emailed. The new place is confirmed, or waitlisted when the target is full."""
+    if target is None or target not in move_targets(enrolment):
+        raise _refuse("target", _l("Choose a cohort of this programme from the list."))
+    reason = _reason(reason)
+    try:
+        return lifecycle.move(enrolment, target, by=by, reason=reason)
+    except lifecycle.EnrolmentError as error:
+        raise _refuse("", error.message) from error

@@ -1,7 +1,0 @@
-"""Site-wide pages: home, language switch, health check."""
-
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from app.main import views  # noqa: E402,F401

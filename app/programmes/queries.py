@@ -1,0 +1,396 @@
+"""Changes to programmes, their teams, cohorts and sessions, and to partner organisations.
+
+Each public function checks the rules, commits its own change, and raises a
+`ProgrammeError` when a rule refuses it. The error's `errors` name the field each
+problem is about, so that a form can show every message next to its field.
+
+The read helpers at the end serve the organise pages.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.enrolment.models import Enrolment
+from app.enrolment.queries import places_in
+from app.extensions import db
+from app.programmes.models import (
+    Cohort,
+    CohortQuestion,
+    CohortSession,
+    Organisation,
+    Programme,
+    ProgrammeKind,
+    ProgrammeMember,
+    ProgrammeStatus,
+    TeamRole,
+)
+from app.programmes.permissions import can_see_management, team_role
+from app.programmes.rules import (
+    EnrolmentState,
+    cohort_dates,
+    enrolment_state,
+    is_upcoming,
+    upcoming_cohorts,
+)
+
+
+def questions_of(cohort: Cohort) -> list[CohortQuestion]:
+    """The cohort's questions in the order applicants see them."""
+    return list(
+        db.session.scalars(
+            select(CohortQuestion)
+            .where(CohortQuestion.cohort_id == cohort.id)
+            .order_by(CohortQuestion.position, CohortQuestion.id)
+        )
+    )
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamProgramme:
+    """A row of the organiser dashboard."""
+
+    programme: Programme
+    role: TeamRole
+    cohort_count: int
+    next_session: CohortSession | None
+
+
+def team_programmes(user: User, now: datetime | None = None) -> list[TeamProgramme]:
+    """The programmes whose team the user is on, in two queries whatever their number.
+
+    Archived programmes come last. The next session is the first one not over yet.
+    """
+    now = now or utcnow()
+    cohort_count = (
+        select(func.count(Cohort.id))
+        .where(Cohort.programme_id == Programme.id)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    next_session_id = (
+        select(CohortSession.id)
+        .join(Cohort)
+        .where(Cohort.programme_id == Programme.id, CohortSession.ends_at > now)
+        .order_by(CohortSession.starts_at, CohortSession.id)
+        .limit(1)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Programme, ProgrammeMember.role, cohort_count, next_session_id)
+        .join(ProgrammeMember, ProgrammeMember.programme_id == Programme.id)
+        .where(ProgrammeMember.user_id == user.id)
+        .order_by(
+            case((Programme.status == ProgrammeStatus.ARCHIVED, 1), else_=0),
+            func.lower(Programme.title),
+            Programme.id,
+        )
+    ).all()
+    session_ids = [row[3] for row in rows if row[3] is not None]
+    sessions = (
+        {
+            s.id: s
+            for s in db.session.scalars(
+                select(CohortSession).where(CohortSession.id.in_(session_ids))
+            )
+        }
+        if session_ids
+        else {}
+    )
+    return [
+        TeamProgramme(programme, role, count, sessions.get(session_id))
+        for programme, role, count, session_id in rows
+    ]
+
+
+def cohorts_with_sessions(programme: Programme) -> list[Cohort]:
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .where(Cohort.programme_id == programme.id)
+            .options(selectinload(Cohort.sessions))
+            .order_by(Cohort.id)
+        )
+    )
+
+
+def team_of(programme: Programme) -> list[ProgrammeMember]:
+    """Leads first, then organisers, then helpers; by name within a role."""
+    role_order = case(
+        (ProgrammeMember.role == TeamRole.LEAD, 0),
+        (ProgrammeMember.role == TeamRole.ORGANISER, 1),
+        else_=2,
+    )
+    return list(
+        db.session.scalars(
+            select(ProgrammeMember)
+            .join(User)
+            .where(ProgrammeMember.programme_id == programme.id)
+            .options(selectinload(ProgrammeMember.user))
+            .order_by(role_order, func.lower(User.name), User.id)
+        )
+    )
+
+
+def all_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(func.lower(Organisation.name))))
+
+
+PER_PAGE = 12
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """What a visitor is looking for; None (or "") means "any"."""
+
+    kind: ProgrammeKind | None = None
+    #: A participant's age in years: an upcoming cohort must accept it.
+    age: int | None = None
+    language: str | None = None
+    #: Where an in-person programme happens (ISO code).
+    country: str | None = None
+    #: True: online only; False: in person only.
+    online: bool | None = None
+    #: An upcoming cohort must have a session overlapping [window_start, window_end).
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    #: Words to find in the title or summary, case-insensitively.
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ProgrammeCard:
+    """A programme as the catalogue shows it: with the next cohort that matched."""
+
+    programme: Programme
+    next_cohort: Cohort
+    state: EnrolmentState
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    pagination: Pagination
+    cards: list[ProgrammeCard]
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The languages and countries that published programmes have, as codes."""
+
+    languages: list[str]
+    countries: list[str]
+
+
+def _cohort_conditions(filters: CatalogueFilters, now: datetime) -> list[ColumnElement[bool]]:
+    """Conditions on `Cohort` for a cohort that is upcoming and matches the filters.
+
+    They refer to no other outer table, so the same list serves inside the
+    programme's EXISTS and as the criteria for loading the matching cohorts.
+    Sessions and programmes in the subqueries are aliased so that they never
+    correlate with an enclosing query's own sessions or programmes.
+    """
+    later = aliased(CohortSession)
+    conditions = [
+        exists().where(later.cohort_id == Cohort.id, later.ends_at > now),
+    ]
+    if filters.age is not None:
+        conditions.append(_accepts_age(filters.age))
+    if filters.window_start is not None or filters.window_end is not None:
+        in_window = aliased(CohortSession)
+        overlap = [in_window.cohort_id == Cohort.id]
+        if filters.window_start is not None:
+            overlap.append(in_window.ends_at > filters.window_start)
+        if filters.window_end is not None:
+            overlap.append(in_window.starts_at < filters.window_end)
+        conditions.append(exists().where(*overlap))
+    return conditions
+
+
+def _accepts_age(age: int) -> ColumnElement[bool]:
+    """The cohort's age range (its own, else its programme's) includes `age`, and it is
+    not for teachers only (a parent looking for a 9-year-old has no use for those)."""
+    owner = aliased(Programme)
+
+    def programme_value(column):
+        return (
+            select(getattr(owner, column))
+            .where(owner.id == Cohort.programme_id)
+            .correlate(Cohort)
+            .scalar_subquery()
+        )
+
+    # No limit at either end (None) compares as the age itself, so it passes.
+    low = func.coalesce(Cohort.min_age, programme_value("min_age"), age)
+    high = func.coalesce(Cohort.max_age, programme_value("max_age"), age)
+    teachers_only = func.coalesce(Cohort.teachers_only, programme_value("teachers_only"))
+    return and_(low <= age, high >= age, teachers_only.is_(False))
+
+
+def _programme_conditions(filters: CatalogueFilters) -> list[ColumnElement[bool]]:
+    conditions = [Programme.status == ProgrammeStatus.PUBLISHED]
+    if filters.kind is not None:
+        conditions.append(Programme.kind == filters.kind)
+    if filters.language:
+        conditions.append(Programme.language == filters.language)
+    if filters.country:
+        conditions.append(and_(Programme.country == filters.country, ~Programme.is_online))
+    if filters.online is not None:
+        conditions.append(Programme.is_online.is_(filters.online))
+    if text := filters.text.strip().lower():
+        conditions.append(
+            or_(
+                func.lower(Programme.title).contains(text, autoescape=True),
+                func.lower(Programme.summary).contains(text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def catalogue_statement(filters: CatalogueFilters, now: datetime) -> Select:
+    """Published programmes with a matching upcoming cohort, the soonest first.
+
+    "Soonest" is the earliest session of the programme's matching cohorts, so a
+    cohort already running sorts before one yet to start. Each programme comes
+    with only its matching cohorts loaded (and all their sessions), so that its
+    card shows the cohort the visitor was looking for.
+    """
+    cohort_conditions = _cohort_conditions(filters, now)
+    matching = select(Cohort.id).where(Cohort.programme_id == Programme.id, *cohort_conditions)
+    first_start = (
+        select(func.min(CohortSession.starts_at))
+        .join(CohortSession.cohort)
+        .where(Cohort.programme_id == Programme.id, *cohort_conditions)
+        .correlate(Programme)
+        .scalar_subquery()
+    )
+    return (
+        select(Programme)
+        .where(*_programme_conditions(filters), exists(matching))
+        .order_by(first_start, Programme.title, Programme.id)
+        .options(
+            selectinload(Programme.cohorts.and_(*cohort_conditions)).selectinload(Cohort.sessions)
+        )
+        # A programme already in the session keeps no cohorts from another query.
+        .execution_options(populate_existing=True)
+    )
+
+
+def _cards(programmes, now: datetime) -> list[ProgrammeCard]:
+    cards = []
+    for programme in programmes:
+        cohorts = upcoming_cohorts(programme, now)
+        if cohorts:  # else its last session ended between the two queries
+            cards.append(ProgrammeCard(programme, cohorts[0], enrolment_state(cohorts[0], now)))
+    return cards
+
+
+def catalogue_page(
+    filters: CatalogueFilters, page: int, now: datetime | None = None, per_page: int = PER_PAGE
+) -> CataloguePage:
+    """One page of the catalogue: its cards and the pagination (total, pages)."""
+    now = now or utcnow()
+    pagination = db.paginate(
+        catalogue_statement(filters, now), page=page, per_page=per_page, error_out=False
+    )
+    return CataloguePage(pagination, _cards(pagination.items, now))
+
+
+def coming_up(limit: int = 3, now: datetime | None = None) -> list[ProgrammeCard]:
+    """The next few programmes to start, for the home page."""
+    now = now or utcnow()
+    programmes = db.session.scalars(catalogue_statement(CatalogueFilters(), now).limit(limit))
+    return _cards(programmes, now)
+
+
+def filter_choices() -> FilterChoices:
+    """Languages of published programmes, and countries of the in-person ones."""
+    rows = db.session.execute(
+        select(Programme.language, Programme.country, Programme.is_online)
+        .where(Programme.status == ProgrammeStatus.PUBLISHED)
+        .distinct()
+    ).all()
+    return FilterChoices(
+        languages=sorted({language for language, _, _ in rows if language}),
+        countries=sorted({country for _, country, online in rows if country and not online}),
+    )
+
+
+# The programme page
+
+
+@dataclass(frozen=True)
+class CohortListing:
+    cohort: Cohort
+    state: EnrolmentState
+    #: The viewer's own active enrolment in the cohort (the most settled one), if any.
+    mine: Enrolment | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammePage:
+    programme: Programme
+    #: Upcoming cohorts (running or still to run), soonest first.
+    cohorts: list[CohortListing]
+    #: How many cohorts have ended.
+    past_cohorts: int
+
+
+def find_visible_programme(slug: str, user: User) -> Programme | None:
+    """The programme with its cohorts, sessions and partners, if `user` may see it.
+
+    Everyone sees a published programme. A draft or archived one exists only for
+    its team (any role) and admins; for anyone else it is as if it did not exist.
+    """
+    programme = db.session.scalar(
+        select(Programme)
+        .where(Programme.slug == slug)
+        .options(
+            selectinload(Programme.cohorts).selectinload(Cohort.sessions),
+            selectinload(Programme.partners),
+        )
+    )
+    if programme is None:
+        return None
+    if programme.is_published or can_see_management(user, team_role(user, programme)):
+        return programme
+    return None
+
+
+def programme_page(
+    programme: Programme, viewer: User | None = None, now: datetime | None = None
+) -> ProgrammePage:
+    """What the programme page lists: upcoming cohorts with their state (and the
+    viewer's own place in each, looked up in one query), and how many have ended."""
+    now = now or utcnow()
+    upcoming = upcoming_cohorts(programme, now)
+    past = sum(
+        1 for c in programme.cohorts if cohort_dates(c) is not None and not is_upcoming(c, now)
+    )
+    mine = places_in(viewer, [cohort.id for cohort in upcoming]) if viewer else None
+    return ProgrammePage(
+        programme=programme,
+        cohorts=[
+            CohortListing(
+                cohort, enrolment_state(cohort, now), mine.best(cohort.id) if mine else None
+            )
+            for cohort in upcoming
+        ],
+        past_cohorts=past,
+    )
+
+
+def cohort_of(programme: Programme, cohort_id: int) -> Cohort | None:
+    """One of the programme's cohorts (never another programme's), if it has sessions."""
+    for cohort in programme.cohorts:
+        if cohort.id == cohort_id and cohort.sessions:
+            return cohort
+    return None

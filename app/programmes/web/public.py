@@ -1,0 +1,52 @@
+"""Catalogue pages: the programme list with filters, a programme, a cohort's calendar."""
+
+from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from app.programmes import ical, queries
+from app.programmes.forms import CatalogueFilterForm
+from app.programmes.models import Programme
+from app.programmes.words import viewer_timezone_name
+
+bp = Blueprint("programmes_public", __name__)
+
+
+@bp.get("/")
+def index():
+    form = CatalogueFilterForm(request.args, meta={"csrf": False}, choices=queries.filter_choices())
+    valid = form.validate()
+    page = queries.catalogue_page(
+        form.filters(viewer_timezone_name()), request.args.get("page", 1, type=int)
+    )
+    # A filter that does not parse is a bad request; the others still apply.
+    return render_template("catalogue/index.html", form=form, page=page), 200 if valid else 400
+
+
+def _visible_programme_or_404(slug: str) -> Programme:
+    programme = queries.find_visible_programme(slug, current_user)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+@bp.get("/<slug>/")
+def programme(slug: str):
+    page = queries.programme_page(_visible_programme_or_404(slug), current_user)
+    return render_template("catalogue/programme.html", page=page, programme=page.programme)
+
+
+@bp.get("/<slug>/cohorts/<int:cohort_id>.ics")
+def cohort_calendar(slug: str, cohort_id: int):
+    programme = _visible_programme_or_404(slug)
+    cohort = queries.cohort_of(programme, cohort_id)
+    if cohort is None:
+        abort(404)
+    calendar = ical.cohort_calendar(
+        cohort, page_url=url_for("programmes_public.programme", slug=programme.slug, _external=True)
+    )
+    response = make_response(calendar.to_ical())
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{ical.calendar_filename(cohort)}"'
+    )
+    return response
