@@ -29,7 +29,7 @@ BLUEPRINTS: list[tuple[Blueprint, str]] = [
     (site.bp, ""),
     (accounts_public.bp, "/account"),
     (programmes_public.bp, "/programmes"),
-    (enrolment_public.bp, "/programmes/<slug>/cohorts/<int:cohort_id>"),
+    (enrolment_public.bp, "/programmes/<slug>"),
     (enrolment_participant.bp, "/me"),
     (attendance_participant.bp, "/me/certificates"),
     (attendance_public.bp, "/certificates"),

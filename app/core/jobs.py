@@ -12,16 +12,17 @@ from flask import (
     after_this_request,
     current_app,
     g,
-    has_app_context,
     has_request_context,
 )
 from redis import Redis
 from rq import Queue
-from werkzeug.utils import import_string
 
 log = logging.getLogger("convene.jobs")
 
 QUEUE_NAME = "convene"
+#: What an RQ worker runs for every job: `app.worker.run_in_app`, named rather than
+#: imported, since building an app is the wiring's business, not core's.
+WORKER_ENTRY = "app.worker.run_in_app"
 
 
 def queue() -> Queue:
@@ -37,7 +38,7 @@ def run_or_enqueue(func: Callable, *args) -> None:
     requests could then exhaust the pool). Outside a request it runs at once.
     """
     if current_app.config["REDIS_URL"]:
-        queue().enqueue(run_in_app, f"{func.__module__}:{func.__qualname__}", *args)
+        queue().enqueue(WORKER_ENTRY, f"{func.__module__}:{func.__qualname__}", *args)
         return
     if not (has_request_context() and g.get("dispatching_request")):
         _run_inline(func, *args)
@@ -78,14 +79,3 @@ def _run_inline(func: Callable, *args) -> None:
         # The change that scheduled the job is committed; a failed job must not
         # turn the user's successful request into an error page.
         log.exception("inline job %s failed", func.__qualname__)
-
-
-def run_in_app(path: str, *args):
-    """The RQ entry point: import the job and run it inside an application context."""
-    func = import_string(path)
-    if has_app_context():
-        return func(*args)
-    from app import create_app
-
-    with create_app().app_context():
-        return func(*args)

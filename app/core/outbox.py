@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Protocol
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale, get_locale
@@ -21,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import MessageStatus, OutboxMessage
@@ -30,12 +30,19 @@ from app.extensions import db
 
 log = logging.getLogger("convene.mail")
 
+class Recipient(Protocol):
+    """Whom a message goes to: an account, or anyone with an address and a language."""
+
+    email: str
+    locale: str | None
+
+
 #: A claim older than this is taken to belong to a deliverer that died.
 STALE_CLAIM = timedelta(minutes=10)
 
 
 def queue_mail(
-    recipient: User,
+    recipient: Recipient,
     *,
     kind: str,
     subject: str,

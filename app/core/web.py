@@ -1,17 +1,18 @@
-"""Helpers every area's forms and views share: input filters, status codes, domain errors."""
+"""Helpers every web module shares: loading what a URL names, running a form
+through a command, answering with the form and its errors."""
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import render_template
+from flask import abort, render_template
 from flask_wtf import FlaskForm
 
-T = TypeVar("T")
-
-from flask import abort
-
 from app.core.db import MAX_INTEGER
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
 from app.extensions import db
+
+T = TypeVar("T")
 
 
 def form_status(form: FlaskForm) -> int:
@@ -34,12 +35,22 @@ def show_errors(form: FlaskForm, errors: dict[str, str]) -> None:
             field.errors = [*field.errors, message]
 
 
-def attempt(form: FlaskForm, change: Callable[[], T], refused: type[Exception]) -> T | None:
-    """Make a change from a submitted form: `change()`'s result when the form is valid
-    and the rules allow it, else None with every message next to its field.
+def run_form(form: FlaskForm, command: Callable[[], T]) -> T | None:
+    """Run `command` for a submitted, valid form, in one transaction: its result, or
+    None when the form is not valid or the rules refuse (then every message stands
+    next to its field, and nothing was changed)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        with transaction():
+            return command()
+    except Refusal as refusal:
+        show_errors(form, refusal.errors)
+        return None
 
-    `refused` is the area's domain error, whose `errors` map field names to messages.
-    """
+
+def attempt(form: FlaskForm, change: Callable[[], T], refused: type[Exception]) -> T | None:
+    """Being replaced by `run_form`: the old per-area form runner."""
     if not form.validate_on_submit():
         return None
     try:

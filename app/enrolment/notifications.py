@@ -37,7 +37,7 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
     if event in WITH_CALENDAR and cohort.sessions:
         calendar = ical.cohort_calendar(
             cohort,
-            page_url=absolute_url("programmes_public.programme", slug=programme.slug),
+            page_url=absolute_url("enrolment_public.programme", slug=programme.slug),
             with_online_links=True,
         )
         attachments.append(

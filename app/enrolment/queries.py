@@ -49,6 +49,13 @@ from sqlalchemy import func
 
 from app.enrolment.models import EnrolmentStatus, ReviewComment
 from app.enrolment.rules import ME, Party, TeacherDetails, eligibility_problems, person_key
+from app.programmes.rules import (
+    EnrolmentState,
+    cohort_dates,
+    enrolment_state,
+    is_upcoming,
+    upcoming_cohorts,
+)
 
 
 def waitlist(cohort: Cohort) -> list[Enrolment]:
@@ -587,3 +594,46 @@ def move_targets(enrolment: Enrolment, now: datetime | None = None) -> list[Coho
         and cohort.enrolment_mode == here.enrolment_mode
         and rules.enrolment_state(cohort, now) != rules.EnrolmentState.FINISHED
     ]
+
+
+# The programme page
+
+
+@dataclass(frozen=True)
+class CohortListing:
+    cohort: Cohort
+    state: EnrolmentState
+    #: The viewer's own active enrolment in the cohort (the most settled one), if any.
+    mine: Enrolment | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammePage:
+    programme: Programme
+    #: Upcoming cohorts (running or still to run), soonest first.
+    cohorts: list[CohortListing]
+    #: How many cohorts have ended.
+    past_cohorts: int
+
+
+def programme_page(
+    programme: Programme, viewer: User | None = None, now: datetime | None = None
+) -> ProgrammePage:
+    """What the programme page lists: upcoming cohorts with their state (and the
+    viewer's own place in each, looked up in one query), and how many have ended."""
+    now = now or utcnow()
+    upcoming = upcoming_cohorts(programme, now)
+    past = sum(
+        1 for c in programme.cohorts if cohort_dates(c) is not None and not is_upcoming(c, now)
+    )
+    mine = places_in(viewer, [cohort.id for cohort in upcoming]) if viewer else None
+    return ProgrammePage(
+        programme=programme,
+        cohorts=[
+            CohortListing(
+                cohort, enrolment_state(cohort, now), mine.best(cohort.id) if mine else None
+            )
+            for cohort in upcoming
+        ],
+        past_cohorts=past,
+    )

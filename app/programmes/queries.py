@@ -16,8 +16,6 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
 from app.core.db import utcnow
-from app.enrolment.models import Enrolment
-from app.enrolment.queries import places_in
 from app.extensions import db
 from app.programmes.models import (
     Cohort,
@@ -33,9 +31,7 @@ from app.programmes.models import (
 from app.programmes.permissions import can_see_management, team_role
 from app.programmes.rules import (
     EnrolmentState,
-    cohort_dates,
     enrolment_state,
-    is_upcoming,
     upcoming_cohorts,
 )
 
@@ -324,26 +320,6 @@ def filter_choices() -> FilterChoices:
     )
 
 
-# The programme page
-
-
-@dataclass(frozen=True)
-class CohortListing:
-    cohort: Cohort
-    state: EnrolmentState
-    #: The viewer's own active enrolment in the cohort (the most settled one), if any.
-    mine: Enrolment | None = None
-
-
-@dataclass(frozen=True)
-class ProgrammePage:
-    programme: Programme
-    #: Upcoming cohorts (running or still to run), soonest first.
-    cohorts: list[CohortListing]
-    #: How many cohorts have ended.
-    past_cohorts: int
-
-
 def find_visible_programme(slug: str, user: User) -> Programme | None:
     """The programme with its cohorts, sessions and partners, if `user` may see it.
 
@@ -363,29 +339,6 @@ def find_visible_programme(slug: str, user: User) -> Programme | None:
     if programme.is_published or can_see_management(user, team_role(user, programme)):
         return programme
     return None
-
-
-def programme_page(
-    programme: Programme, viewer: User | None = None, now: datetime | None = None
-) -> ProgrammePage:
-    """What the programme page lists: upcoming cohorts with their state (and the
-    viewer's own place in each, looked up in one query), and how many have ended."""
-    now = now or utcnow()
-    upcoming = upcoming_cohorts(programme, now)
-    past = sum(
-        1 for c in programme.cohorts if cohort_dates(c) is not None and not is_upcoming(c, now)
-    )
-    mine = places_in(viewer, [cohort.id for cohort in upcoming]) if viewer else None
-    return ProgrammePage(
-        programme=programme,
-        cohorts=[
-            CohortListing(
-                cohort, enrolment_state(cohort, now), mine.best(cohort.id) if mine else None
-            )
-            for cohort in upcoming
-        ],
-        past_cohorts=past,
-    )
 
 
 def cohort_of(programme: Programme, cohort_id: int) -> Cohort | None:

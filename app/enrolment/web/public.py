@@ -1,4 +1,5 @@
-"""Participant pages under /me/ and the enrol pages of a cohort."""
+"""A programme's public page with its cohorts, and the pages that enrol in one:
+book places, or apply (signing in on the way)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -25,14 +26,23 @@ from app.enrolment.words import (
 from app.programmes.models import EnrolmentMode
 from app.programmes.queries import questions_of
 from app.programmes.rules import enrolment_closes_at, enrolment_state
+from app.programmes.web.public import visible_programme_or_404
 from app.programmes.words import format_moment
 
 bp = Blueprint("enrolment_public", __name__)
 
+
+@bp.get("/")
+def programme(slug: str):
+    """A programme with its cohorts, and in each what the visitor can do: enrol,
+    apply, or see their own place."""
+    page = queries.programme_page(visible_programme_or_404(slug), current_user)
+    return render_template("catalogue/programme.html", page=page, programme=page.programme)
+
 # Booking ---------------------------------------------------------------------------------
 
 
-@bp.route("/enrol", methods=["GET", "POST"])
+@bp.route("/cohorts/<int:cohort_id>/enrol", methods=["GET", "POST"])
 @login_required
 def enrol(slug: str, cohort_id: int):
     """Book places in a booking-mode cohort: confirmed, or waitlisted as one party."""
@@ -75,7 +85,7 @@ def enrol(slug: str, cohort_id: int):
     ), form_status(form)
 
 
-@bp.route("/apply", methods=["GET", "POST"])
+@bp.route("/cohorts/<int:cohort_id>/apply", methods=["GET", "POST"])
 @login_required
 def apply(slug: str, cohort_id: int):
     """Write an application: save it as a draft (until enrolment closes), or submit it."""

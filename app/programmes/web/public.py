@@ -1,4 +1,7 @@
-"""Catalogue pages: the programme list with filters, a programme, a cohort's calendar."""
+"""The public catalogue: the programme list with filters, and a cohort's calendar file.
+
+A programme's own page, with what a visitor can do in each cohort, is enrolment's
+(`app.enrolment.web.public`)."""
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_login import current_user
@@ -22,27 +25,22 @@ def index():
     return render_template("catalogue/index.html", form=form, page=page), 200 if valid else 400
 
 
-def _visible_programme_or_404(slug: str) -> Programme:
+def visible_programme_or_404(slug: str) -> Programme:
+    """The programme at `slug` if the viewer may see it (a draft only for its team)."""
     programme = queries.find_visible_programme(slug, current_user)
     if programme is None:
         abort(404)
     return programme
 
 
-@bp.get("/<slug>/")
-def programme(slug: str):
-    page = queries.programme_page(_visible_programme_or_404(slug), current_user)
-    return render_template("catalogue/programme.html", page=page, programme=page.programme)
-
-
 @bp.get("/<slug>/cohorts/<int:cohort_id>.ics")
 def cohort_calendar(slug: str, cohort_id: int):
-    programme = _visible_programme_or_404(slug)
+    programme = visible_programme_or_404(slug)
     cohort = queries.cohort_of(programme, cohort_id)
     if cohort is None:
         abort(404)
     calendar = ical.cohort_calendar(
-        cohort, page_url=url_for("programmes_public.programme", slug=programme.slug, _external=True)
+        cohort, page_url=url_for("enrolment_public.programme", slug=programme.slug, _external=True)
     )
     response = make_response(calendar.to_ical())
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
