@@ -12,6 +12,12 @@ from sqlalchemy.types import TypeDecorator
 MAX_INTEGER = 2**31 - 1
 
 
+def is_row_id(value: int) -> bool:
+    """Could `value` be a row's id? Ids past the largest integer would make the
+    database driver fail, so a URL or form naming one finds nothing instead."""
+    return 0 < value <= MAX_INTEGER
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

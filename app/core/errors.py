@@ -1,4 +1,4 @@
-"""Error pages in the site's own style (JSON for API and health paths)."""
+"""Error pages in the site's own style (JSON for the health check)."""
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -35,7 +35,7 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None):
     title, advice = MESSAGES.get(code, MESSAGES[500])
-    if request.path.startswith(("/api/", "/healthz")):
+    if request.path.startswith("/healthz"):
         return jsonify(error=str(title)), code
     return render_template(
         "errors/error.html", code=code, title=title, advice=detail or advice

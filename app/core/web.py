@@ -4,10 +4,10 @@ through a command, answering with the form and its errors."""
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import abort, render_template
+from flask import Response, abort, render_template
 from flask_wtf import FlaskForm
 
-from app.core.db import MAX_INTEGER
+from app.core.db import is_row_id
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.extensions import db
@@ -68,6 +68,15 @@ def render_form(template: str, form: FlaskForm, **context):
 def get_or_404(model, object_id: int):
     """The row with this id, else 404: also for ids too large for any row, which
     would otherwise make the database driver fail with a 500."""
-    if not 0 < object_id <= MAX_INTEGER:
+    if not is_row_id(object_id):
         abort(404)
     return db.get_or_404(model, object_id)
+
+
+def calendar_response(calendar, filename: str) -> Response:
+    """An iCalendar file to download (an `icalendar.Calendar`)."""
+    return Response(
+        calendar.to_ical(),
+        content_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
