@@ -1,10 +1,12 @@
-"""The mail outbox: every message is a row written in the transaction that caused it."""
+"""Core tables: the mail outbox (every message a row written in the transaction that
+caused it) and the action log (every decision, who made it and when)."""
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
@@ -52,3 +54,38 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
+
+
+class Action(db.Model):
+    """One decision in the action log: who made it, when, about which cohort and
+    enrolment, and what changed (`detail`, e.g. {"reason": ...} or {"from": 20, "to": 25}).
+
+    Written by the command that makes the change, in the same transaction
+    (`app.core.actions.record`), and shown to the team as the history of an
+    enrolment or a cohort.
+    """
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        Index("ix_actions_cohort_at", "cohort_id", "at"),
+        Index("ix_actions_enrolment_at", "enrolment_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who decided; None for Convene itself (a scheduled job, an expiry).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: What was done: a verb of `app.core.actions.VERBS` ("offer", "cancel", ...).
+    verb: Mapped[str] = mapped_column(String(40))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE")
+    )
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor = relationship("User")
+
+    def __repr__(self) -> str:
+        return (
+            f"<Action {self.id} {self.verb} cohort={self.cohort_id} enrolment={self.enrolment_id}>"
+        )

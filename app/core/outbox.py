@@ -30,6 +30,7 @@ from app.extensions import db
 
 log = logging.getLogger("convene.mail")
 
+
 class Recipient(Protocol):
     """Whom a message goes to: an account, or anyone with an address and a language."""
 
