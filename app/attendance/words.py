@@ -240,3 +240,6 @@ template_helpers(
         "hours_text": hours_text,
     }
 )
+
+
+template_helpers({"CompletionStatus": CompletionStatus, "SelfOutcome": SelfOutcome})

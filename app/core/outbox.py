@@ -222,4 +222,4 @@ def message_status_label(status: MessageStatus | str) -> str:
     return str(MESSAGE_STATUS_LABELS.get(status, status))
 
 
-template_helpers({"message_status_label": message_status_label})
+template_helpers({"message_status_label": message_status_label, "MessageStatus": MessageStatus})

@@ -248,3 +248,6 @@ template_helpers(
         "study_level_label": study_level_label,
     }
 )
+
+
+template_helpers({"EnrolmentStatus": EnrolmentStatus})

@@ -363,3 +363,14 @@ template_helpers(
         "question_kind_label": question_kind_label,
     }
 )
+
+
+#: The states templates compare against (members, never their string values).
+template_helpers(
+    {
+        "ProgrammeStatus": ProgrammeStatus,
+        "ProgrammeKind": ProgrammeKind,
+        "EnrolmentMode": EnrolmentMode,
+        "EnrolmentState": EnrolmentState,
+    }
+)
