@@ -17,8 +17,9 @@ to look up (`Enrolment.ticket_token`).
 
 import re
 
-import segno
 from markupsafe import Markup
+
+from app.core.qr import qr_inline_svg
 
 PREFIX = "CONVENE:"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -42,19 +43,6 @@ def token_groups(token: str, size: int = 4) -> str:
     return " ".join(token[i : i + size] for i in range(0, len(token), size))
 
 
-def qr_code(token: str) -> segno.QRCode:
-    # A full-size code (never a Micro QR, which phone cameras often do not read),
-    # with medium error correction: a creased printout still scans.
-    return segno.make(ticket_payload(token), error="m", micro=False)
-
-
 def qr_svg(token: str, title: str) -> Markup:
-    """The code as inline SVG markup, drawn on the server: no request leaves the page.
-
-    Without width and height (a viewBox instead), so that CSS sizes it; on a
-    white background with the standard quiet zone, so that it scans on any page.
-    """
-    svg = qr_code(token).svg_inline(
-        omitsize=True, border=4, light="#fff", title=title, svgclass="ticket__qr-code"
-    )
-    return Markup(svg)  # segno writes only the path of the code and escapes the title
+    """The ticket's QR code as inline SVG markup, sized by CSS (`.ticket__qr-code`)."""
+    return qr_inline_svg(ticket_payload(token), title, svgclass="ticket__qr-code")
