@@ -56,18 +56,21 @@ class EnrolmentStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
+S = EnrolmentStatus
+
+# The enum's own sets, set on the class once its members exist: `EnrolmentStatus.ACTIVE`.
+
 #: States in which the enrolment still wants or holds its seats.
-ACTIVE_STATUSES = frozenset(
-    {
-        EnrolmentStatus.DRAFT,
-        EnrolmentStatus.SUBMITTED,
-        EnrolmentStatus.OFFERED,
-        EnrolmentStatus.CONFIRMED,
-        EnrolmentStatus.WAITLISTED,
-    }
-)
+EnrolmentStatus.ACTIVE = frozenset({S.DRAFT, S.SUBMITTED, S.OFFERED, S.CONFIRMED, S.WAITLISTED})
 #: States whose attendees hold seats (counted in Cohort.seats_taken).
-SEAT_HOLDING_STATUSES = frozenset({EnrolmentStatus.OFFERED, EnrolmentStatus.CONFIRMED})
+EnrolmentStatus.HOLDING_SEATS = frozenset({S.OFFERED, S.CONFIRMED})
+#: States whose attendees are on a session's register (completed people stay on it).
+EnrolmentStatus.ON_REGISTER = frozenset({S.CONFIRMED, S.COMPLETED})
+#: States in which an application is in the team's review queue (drafts are not).
+EnrolmentStatus.REVIEWABLE = frozenset(set(S) - {S.DRAFT})
+
+ACTIVE_STATUSES = EnrolmentStatus.ACTIVE
+SEAT_HOLDING_STATUSES = EnrolmentStatus.HOLDING_SEATS
 
 
 def _new_ticket_token() -> str:
