@@ -504,7 +504,7 @@ def accept_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment
 
     def accept(enrolment: Enrolment) -> None:
         if enrolment.offer_expires_at <= now:
-            raise Refusal("offer_expired", _l("This offer has expired."))
+            raise refusal("invalid_transition", _l("This offer has expired."))
         enrolment.status = S.CONFIRMED
         enrolment.offer_expires_at = None
         _notify(enrolment, "confirmed")
