@@ -182,7 +182,7 @@ def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment
     """Book the chosen people into a booking-mode cohort (confirmed, or waitlisted as one
     unit); a teacher's school details are saved to their profile in the same commit.
 
-    Raises `BookingRefused` with every reason next to its field or person.
+    Raises a `Refusal` with every reason next to its field, and `people`: by person.
     """
     members = _own_members(user, details.member_ids)
     party = Party(members=tuple(members), account_holder=details.account_holder)

@@ -47,7 +47,6 @@ MAX_NAME = 120
 
 #: The lifecycle's refusals with their usual message, by code (`refusal(code)`).
 MESSAGES = {
-    "not_possible": _l("That is not possible."),
     "enrolment_closed": _l("Enrolment for this cohort is not open."),
     "already_enrolled": _l(
         "Someone in this party already has a place or a request in this cohort."
@@ -341,7 +340,7 @@ def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) 
 def add_walk_in(cohort: Cohort, name: str, by: User) -> Enrolment:
     """Give a seat to someone who turns up at the door without a booking.
 
-    The seat is taken under the cohort lock like any booking's, or CohortFull is
+    The seat is taken under the cohort lock like any booking's, or "cohort_full" is
     raised; the walk-in has no account, so no message is sent.
     """
     name = (name or "").strip()
