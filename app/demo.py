@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User, user_by_email
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
@@ -408,14 +409,15 @@ def load_demo_enrolments() -> int:
     cohorts = {c.name: c for c in db.session.scalars(select(Cohort))}
     guardian = user_by_email("guardian@convene.example.org")
     family = _household(guardian, [("Maya Lewis", date(2017, 3, 14)), ("Leo Lewis", None)])
-    lifecycle.book(
-        guardian,
-        cohorts["Build a Bristlebot"],
-        Party(members=tuple(family[:1]), account_holder=True),
-        emergency_contact_name="Alex Lewis",
-        emergency_contact_phone="+44 20 7946 0123",
-        photo_consent=True,
-    )
+    with transaction():
+        lifecycle.book(
+            guardian,
+            cohorts["Build a Bristlebot"],
+            Party(members=tuple(family[:1]), account_holder=True),
+            emergency_contact_name="Alex Lewis",
+            emergency_contact_phone="+44 20 7946 0123",
+            photo_consent=True,
+        )
     # A full workshop with a family waiting for three seats.
     kitchen = cohorts["Kitchen Chemistry"]
     for n in range(8):
@@ -423,35 +425,43 @@ def load_demo_enrolments() -> int:
         children = _household(
             parent, [(f"Child {n + 1}A", date(2016, 5, 1)), (f"Child {n + 1}B", date(2018, 9, 1))]
         )
+        with transaction():
+            lifecycle.book(
+                parent,
+                kitchen,
+                Party(members=tuple(children), account_holder=True),
+                emergency_contact_name="Emergency contact",
+                emergency_contact_phone="+44 20 7946 0999",
+                photo_consent=n % 2 == 0,
+            )
+    with transaction():
         lifecycle.book(
-            parent,
+            guardian,
             kitchen,
-            Party(members=tuple(children), account_holder=True),
-            emergency_contact_name="Emergency contact",
-            emergency_contact_phone="+44 20 7946 0999",
-            photo_consent=n % 2 == 0,
+            Party(members=tuple(family[:1]), account_holder=True),
+            emergency_contact_name="Alex Lewis",
+            emergency_contact_phone="+44 20 7946 0123",
         )
-    lifecycle.book(
-        guardian,
-        kitchen,
-        Party(members=tuple(family[:1]), account_holder=True),
-        emergency_contact_name="Alex Lewis",
-        emergency_contact_phone="+44 20 7946 0123",
-    )
     teacher = user_by_email("teacher@convene.example.org")
     teacher.school_name, teacher.school_phase = "Kowloon Bay Primary School", "primary"
     teacher.school_subject = "Science"
-    lifecycle.book(teacher, cohorts["Spring term cohort"], Party(account_holder=True))
+    with transaction():
+        lifecycle.book(teacher, cohorts["Spring term cohort"], Party(account_holder=True))
     student = user_by_email("student@convene.example.org")
     summer = cohorts["Summer 2027"]
-    lifecycle.save_application(
-        student, summer, _demo_application("CO", "Universidad Nacional de Colombia"), submit=True
-    )
+    with transaction():
+        lifecycle.save_application(
+            student,
+            summer,
+            _demo_application("CO", "Universidad Nacional de Colombia"),
+            submit=True,
+        )
     for n, country in enumerate(["MX", "CL", "MX"]):
         applicant = _demo_user(f"Applicant {n + 1}", f"applicant{n + 1}@convene.example.org")
-        lifecycle.save_application(
-            applicant, summer, _demo_application(country, "Instituto Politécnico"), submit=True
-        )
+        with transaction():
+            lifecycle.save_application(
+                applicant, summer, _demo_application(country, "Instituto Politécnico"), submit=True
+            )
     return db.session.scalar(select(func.count(Enrolment.id)))
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from app.accounts.models import User
 from app.attendance.models import Attendance, AttendanceState, MarkMethod
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
 from app.enrolment.rules import Party
@@ -49,12 +50,13 @@ def make_course(
 def book(cohort: Cohort, user: User, *, members=(), account_holder: bool = True) -> Enrolment:
     """Book a place as it was done before the first session (through the lifecycle)."""
     before = cohort.sessions[0].starts_at - timedelta(days=2)
-    return lifecycle.book(
-        user,
-        cohort,
-        Party(members=tuple(members), account_holder=account_holder),
-        now=before,
-    )
+    with transaction():
+        return lifecycle.book(
+            user,
+            cohort,
+            Party(members=tuple(members), account_holder=account_holder),
+            now=before,
+        )
 
 
 def household(user: User, *names: str, **needs) -> list[HouseholdMember]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, EnrolmentStatus, ReviewComment
@@ -151,9 +152,10 @@ def submitted(school, make_user):
             statement=STATEMENT,
             answers=school.answers(),
         )
-        enrolment = lifecycle.save_application(
-            make_user(name=name), school.cohort, details, submit=True
-        )
+        with transaction():
+            enrolment = lifecycle.save_application(
+                make_user(name=name), school.cohort, details, submit=True
+            )
         if score is not None:
             enrolment.score = score
             db.session.commit()
@@ -461,7 +463,8 @@ def test_can_the_queue_be_filtered(client, auth, school, submitted):
     submitted("Ana Ruiz", country="CO", institution="Universidad de los Andes", score=5)
     submitted("Bruno Díaz", country="MX", institution="UNAM", score=2)
     carla = submitted("Carla Soto", country="CL", institution="Universidad de Chile")
-    lifecycle.waitlist_applications([carla])
+    with transaction():
+        lifecycle.waitlist_applications([carla])
     auth.login_as(school.lead)
 
     def names(**query) -> list[str]:
@@ -484,12 +487,13 @@ def test_can_the_queue_be_filtered(client, auth, school, submitted):
 
 
 def test_are_drafts_kept_from_the_team(client, auth, school):
-    draft = lifecycle.save_application(
-        school.student,
-        school.cohort,
-        ApplicationDetails("IPN", "MX", None, "Secret first thoughts", {}),
-        submit=False,
-    )
+    with transaction():
+        draft = lifecycle.save_application(
+            school.student,
+            school.cohort,
+            ApplicationDetails("IPN", "MX", None, "Secret first thoughts", {}),
+            submit=False,
+        )
     auth.login_as(school.lead)
     assert "Sofía Student" not in text(client.get(school.queue_url))
     assert client.get(school.application_url(draft)).status_code == 404
@@ -705,7 +709,8 @@ def test_is_a_rejection_without_a_message_refused(client, auth, school, outbox, 
 
 def test_is_a_decision_that_no_longer_applies_refused_as_a_whole(client, auth, school, submitted):
     ana, bruno = submitted("Ana Ruiz"), submitted("Bruno Díaz")
-    lifecycle.waitlist_applications([bruno])
+    with transaction():
+        lifecycle.waitlist_applications([bruno])
     auth.login_as(school.organiser)
     response = client.post(
         f"{school.queue_url}/decide",
@@ -737,12 +742,13 @@ def other_school(make_user, make_programme, make_cohort, make_session):
     )
     cohort = make_cohort(programme, enrolment_mode=EnrolmentMode.APPLICATION)
     make_session(cohort, utcnow() + timedelta(days=40))
-    enrolment = lifecycle.save_application(
-        make_user(),
-        cohort,
-        ApplicationDetails("UNAM", "MX", "masters", STATEMENT, {}),
-        submit=True,
-    )
+    with transaction():
+        enrolment = lifecycle.save_application(
+            make_user(),
+            cohort,
+            ApplicationDetails("UNAM", "MX", "masters", STATEMENT, {}),
+            submit=True,
+        )
     return programme, cohort, enrolment
 
 

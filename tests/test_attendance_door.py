@@ -20,8 +20,9 @@ from app.attendance import commands, queries, rules
 from app.attendance.commands import ScanOutcome, SelfOutcome
 from app.attendance.models import Attendance, AttendanceChange, AttendanceState, MarkMethod
 from app.core.db import utcnow
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import CohortFull
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession, ProgrammeMember, TeamRole
@@ -431,8 +432,9 @@ def test_does_a_walk_in_take_a_seat_and_count_as_present(door):
 def test_is_a_walk_in_refused_when_no_seat_is_left(door, family):
     door.cohort.capacity = 2
     family(door.cohort, children=2)
-    with pytest.raises(CohortFull):
+    with pytest.raises(Refusal) as refused, transaction():
         commands.walk_in(door.session, "Wendy Walker", door.helper)
+    assert refused.value.code == "cohort_full"
     db.session.refresh(door.cohort)
     assert door.cohort.seats_taken == 2
     assert db.session.scalar(select(func.count()).where(Enrolment.is_walk_in)) == 0
@@ -442,8 +444,9 @@ def test_is_a_walk_in_added_with_the_lifecycles_seat_rules(door):
     enrolment = lifecycle.add_walk_in(door.cohort, "Wendy Walker", door.organiser)
     assert enrolment.seats == 1
     assert [a.name for a in enrolment.attendees] == ["Wendy Walker"]
-    with pytest.raises(lifecycle.EnrolmentError):
+    with pytest.raises(Refusal) as refused, transaction():
         lifecycle.add_walk_in(door.cohort, "   ", door.organiser)
+    assert refused.value.code == "walk_in_name_missing"
 
 
 # Self check-in -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle, queries, tickets
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
@@ -130,7 +131,8 @@ def booking(people, **extra) -> dict:
 
 def book(guardian_user, cohort, people=None, **lifecycle_kwargs) -> Enrolment:
     members = tuple(people if people is not None else members_of(guardian_user))
-    return lifecycle.book(guardian_user, cohort, Party(members=members), **lifecycle_kwargs)
+    with transaction():
+        return lifecycle.book(guardian_user, cohort, Party(members=members), **lifecycle_kwargs)
 
 
 def count_enrolments() -> int:
@@ -411,7 +413,8 @@ def test_is_a_cancelled_place_not_cancelled_again(client, auth, guardian, worksh
     cohort = workshop()
     parent = auth.login_as(guardian(children=0, adults=1))
     enrolment = book(parent, cohort)
-    lifecycle.cancel(enrolment, by=parent)
+    with transaction():
+        lifecycle.cancel(enrolment, by=parent)
     response = client.post(f"/me/enrolments/{enrolment.id}/cancel")
     assert response.status_code == 302
     assert "nothing to cancel" in text_of(client.get(response.headers["Location"]))
@@ -443,8 +446,10 @@ def offered(make_programme, make_cohort, make_session, make_user):
         make_session(cohort, utcnow() + timedelta(days=60))
         student = make_user(**user)
         details = ApplicationDetails("UNAM", "MX", "undergraduate", "I love chemistry.", {})
-        application = lifecycle.save_application(student, cohort, details, submit=True)
-        lifecycle.make_offers([application], deadline=utcnow() + timedelta(days=3))
+        with transaction():
+            application = lifecycle.save_application(student, cohort, details, submit=True)
+        with transaction():
+            lifecycle.make_offers([application], deadline=utcnow() + timedelta(days=3))
         return student, application
 
     return make
@@ -660,7 +665,8 @@ def test_is_removing_someone_with_a_place_refused_until_it_is_cancelled(
     assert "Cancel it first" in text_of(response)
     assert len(members_of(parent)) == 2
 
-    lifecycle.cancel(enrolment, by=parent)
+    with transaction():
+        lifecycle.cancel(enrolment, by=parent)
     assert client.post(f"/me/household/{child.id}/remove").status_code == 302
     assert members_of(parent) == [adult]
     db.session.refresh(enrolment)
@@ -762,7 +768,8 @@ def test_is_there_no_ticket_without_a_confirmed_place(client, auth, guardian, wo
     parent = auth.login_as(guardian(children=0, adults=1))
     enrolment = book(parent, cohort)
     if status == S.CANCELLED:
-        lifecycle.cancel(enrolment, by=parent)
+        with transaction():
+            lifecycle.cancel(enrolment, by=parent)
     response = client.get(f"/me/enrolments/{enrolment.id}/ticket")
     assert response.status_code == 404
     assert "Only a confirmed place has a ticket." in text_of(response)
@@ -773,7 +780,8 @@ def test_does_the_calendar_of_a_confirmed_place_include_the_online_link(
 ):
     cohort = teacher_course()
     teacher = make_user(school_name="S", school_phase="primary")
-    enrolment = lifecycle.book(teacher, cohort, Party(account_holder=True))
+    with transaction():
+        enrolment = lifecycle.book(teacher, cohort, Party(account_holder=True))
     auth.login_as(teacher)
     response = client.get(f"/me/enrolments/{enrolment.id}/calendar.ics")
     assert response.status_code == 200

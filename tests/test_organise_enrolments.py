@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
@@ -70,7 +71,8 @@ def book(make_user):
         ]
         db.session.add_all(members)
         db.session.commit()
-        return lifecycle.book(guardian, cohort, Party(members=tuple(members)))
+        with transaction():
+            return lifecycle.book(guardian, cohort, Party(members=tuple(members)))
 
     return make
 
@@ -99,7 +101,8 @@ def workshop(make_user, make_programme, make_cohort, make_session, book) -> Work
         "Dan": book(saturday, "Dan"),
         "Fay": book(saturday, "Fay", children=1, adults=1),
     }
-    lifecycle.cancel(places["Eve"], by=places["Eve"].user, reason="We are ill.")
+    with transaction():
+        lifecycle.cancel(places["Eve"], by=places["Eve"].user, reason="We are ill.")
     workshop = Workshop(programme, saturday, sunday, lead, organiser, helper, outsider, places)
     assert [workshop.status(n) for n in ("Ada", "Bea", "Dan", "Cai", "Fay", "Eve")] == [
         S.CONFIRMED,
@@ -171,10 +174,12 @@ def test_are_offers_listed_with_their_deadline_where_the_cohort_meets(
     )
     make_session(cohort, utcnow() + timedelta(days=30))
     student = make_user(name="Sam Student")
-    enrolment = lifecycle.save_application(
-        student, cohort, ApplicationDetails("HKU", "HK", "masters", "x" * 300, {}), submit=True
-    )
-    lifecycle.make_offers([enrolment], deadline=utcnow() + timedelta(days=3))
+    with transaction():
+        enrolment = lifecycle.save_application(
+            student, cohort, ApplicationDetails("HKU", "HK", "masters", "x" * 300, {}), submit=True
+        )
+    with transaction():
+        lifecycle.make_offers([enrolment], deadline=utcnow() + timedelta(days=3))
     auth.login_as(workshop.lead)
     offered = section(text(client.get(workshop.url(cohort))), "offered-heading")
     assert "Sam Student" in offered
@@ -182,8 +187,10 @@ def test_are_offers_listed_with_their_deadline_where_the_cohort_meets(
 
 
 def test_is_a_walk_in_listed_without_an_account(client, auth, workshop):
-    lifecycle.change_capacity(workshop.sunday, 4)
-    lifecycle.add_walk_in(workshop.sunday, "Walk In", by=workshop.helper)
+    with transaction():
+        lifecycle.change_capacity(workshop.sunday, 4)
+    with transaction():
+        lifecycle.add_walk_in(workshop.sunday, "Walk In", by=workshop.helper)
     auth.login_as(workshop.helper)
     confirmed = section(text(client.get(workshop.url(workshop.sunday))), "confirmed-heading")
     assert "Walk In" in confirmed

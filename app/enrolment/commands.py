@@ -5,7 +5,8 @@ Every object a participant's URL names is loaded through an owner check here
 if it did not exist. Seat accounting, eligibility and the state machine stay in
 `app.enrolment.lifecycle`; this module adds the rules about who may come
 together and turns the lifecycle's refusals into messages next to the fields
-they are about.
+they are about. Like the lifecycle, they change and flush: the caller commits
+once with `app.core.transaction.transaction()`; a refusal is a `Refusal`.
 """
 
 from dataclasses import dataclass
@@ -13,32 +14,22 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.refusal import Refusal
 from app.enrolment import lifecycle
-from app.enrolment.lifecycle import AlreadyEnrolled, EnrolmentError, NotEligible
 from app.enrolment.models import (
     Attendee,
     Enrolment,
     EnrolmentStatus,
     HouseholdMember,
     PersonKind,
+    ReviewComment,
 )
-from app.enrolment.queries import waitlist_position
-from app.enrolment.words import STUDY_LEVEL_LABELS, YES_NO_LABELS
-from app.extensions import db
-from app.programmes import rules
-from app.programmes.models import Cohort, CohortQuestion, QuestionKind
-
-S = EnrolmentStatus
-
-
-from flask_babel import ngettext
-
-from app.enrolment.models import EnrolmentStatus, ReviewComment
 from app.enrolment.queries import (
     QUEUE_FILTERS,
     SCORES,
@@ -49,6 +40,7 @@ from app.enrolment.queries import (
     home_countries_text,
     move_targets,
     people_notes,
+    waitlist_position,
 )
 from app.enrolment.rules import (
     ACCEPT,
@@ -67,46 +59,39 @@ from app.enrolment.rules import (
     member_problems,
     person_key,
 )
+from app.enrolment.words import STUDY_LEVEL_LABELS, YES_NO_LABELS
+from app.extensions import db
+from app.programmes import rules
+from app.programmes.models import Cohort, CohortQuestion, QuestionKind
+
+S = EnrolmentStatus
 
 
-class HouseholdError(EnrolmentError):
-    """A household change the rules refuse; `errors` maps field names ("" for the
-    change as a whole) to messages, for `app.forms.show_errors`."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__(" ".join(str(message) for message in errors.values()))
-
-
-class MemberHasPlaces(HouseholdError):
-    """Like `AlreadyEnrolled`: the person is in an active booking or application."""
-
-    def __init__(self, member: HouseholdMember, places: list[Enrolment]):
-        self.places = places
-        super().__init__(
-            {
-                "": _(
-                    "%(name)s has a place or a request in %(cohorts)s. Cancel it first, "
-                    "then remove %(name)s.",
-                    name=member.name,
-                    cohorts=", ".join(_place_title(place) for place in places),
-                )
-            }
-        )
+def _member_has_places(member: HouseholdMember, places: list[Enrolment]) -> Refusal:
+    """Like "already_enrolled": the person is in an active booking or application."""
+    return Refusal(
+        "member_has_places",
+        _(
+            "%(name)s has a place or a request in %(cohorts)s. Cancel it first, "
+            "then remove %(name)s.",
+            name=member.name,
+            cohorts=", ".join(_place_title(place) for place in places),
+        ),
+    )
 
 
-class BookingRefused(EnrolmentError):
+def _booking_refused(
+    code: str, errors: dict[str, str], people: dict[str, list[str]] | None = None
+) -> Refusal:
     """A booking the rules refuse.
 
     `errors` maps field names ("" for the booking as a whole) to messages;
     `people` maps the choices of who comes (`ME` or a member id as a string) to
     the reasons that person cannot come, shown next to their name.
     """
-
-    def __init__(self, errors: dict[str, str], people: dict[str, list[str]] | None = None):
-        self.errors = errors
-        self.people = people or {}
-        super().__init__(" ".join(str(message) for message in errors.values()))
+    refused = Refusal(code, errors=errors)
+    refused.people = people or {}
+    return refused
 
 
 def _fill_member(member: HouseholdMember, details: MemberDetails) -> None:
@@ -122,24 +107,24 @@ def _fill_member(member: HouseholdMember, details: MemberDetails) -> None:
 
 def add_member(user: User, details: MemberDetails) -> HouseholdMember:
     if problems := member_problems(details):
-        raise HouseholdError(problems)
+        raise Refusal("member_invalid", errors=problems)
     member = HouseholdMember(owner_id=user.id)
     _fill_member(member, details)
     db.session.add(member)
-    db.session.commit()
+    db.session.flush()
     return member
 
 
 def update_member(member: HouseholdMember, details: MemberDetails) -> HouseholdMember:
     """Save new details. Names already on bookings stay as booked (registers keep them)."""
     if problems := member_problems(details):
-        raise HouseholdError(problems)
+        raise Refusal("member_invalid", errors=problems)
     if details.kind != member.kind and active_places(member):
         # A child turned "adult" could otherwise take a family booking's adult place.
         message = _("This cannot change while %(name)s has a place or a request.", name=member.name)
-        raise HouseholdError({"kind": message})
+        raise Refusal("member_kind_locked", message, field="kind")
     _fill_member(member, details)
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -150,19 +135,20 @@ def remove_member(member: HouseholdMember) -> None:
     registers and certificates of past cohorts still read right.
     """
     if places := active_places(member):
-        raise MemberHasPlaces(member, places)
+        raise _member_has_places(member, places)
     try:
-        db.session.execute(
-            update(Attendee)
-            .where(Attendee.household_member_id == member.id)
-            .values(household_member_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.delete(member)
-        db.session.commit()
+        # A savepoint survives the IntegrityError, so the places can still be read.
+        with db.session.begin_nested():
+            db.session.execute(
+                update(Attendee)
+                .where(Attendee.household_member_id == member.id)
+                .values(household_member_id=None)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.delete(member)
+            db.session.flush()
     except IntegrityError as error:  # booked in the very moment: the new place wins
-        db.session.rollback()
-        raise MemberHasPlaces(member, active_places(member)) from error
+        raise _member_has_places(member, active_places(member)) from error
 
 
 def _fill_teacher_details(user: User, details: TeacherDetails) -> None:
@@ -174,7 +160,7 @@ def _fill_teacher_details(user: User, details: TeacherDetails) -> None:
 
 def save_teacher_details(user: User, details: TeacherDetails) -> None:
     _fill_teacher_details(user, details)
-    db.session.commit()
+    db.session.flush()
 
 
 def _own_members(user: User, ids: tuple[int, ...]) -> list[HouseholdMember]:
@@ -188,7 +174,7 @@ def _own_members(user: User, ids: tuple[int, ...]) -> list[HouseholdMember]:
         )
     )
     if len(members) != len(set(ids)):
-        raise BookingRefused({"people": _("Choose people from your household.")})
+        raise Refusal("not_household", _("Choose people from your household."), field="people")
     return members
 
 
@@ -196,7 +182,7 @@ def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment
     """Book the chosen people into a booking-mode cohort (confirmed, or waitlisted as one
     unit); a teacher's school details are saved to their profile in the same commit.
 
-    Raises `BookingRefused` with every reason next to its field or person.
+    Raises a `Refusal` with every reason next to its field, and `people`: by person.
     """
     members = _own_members(user, details.member_ids)
     party = Party(members=tuple(members), account_holder=details.account_holder)
@@ -206,10 +192,10 @@ def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment
         people = _notes_of(cohort, user, members, chosen)
         if people:
             problems.setdefault("people", _not_everyone())
-        raise BookingRefused(problems, people)
+        raise _booking_refused("party_not_allowed", problems, people)
     try:
         if details.teacher is not None:
-            _fill_teacher_details(user, details.teacher)  # committed by the booking
+            _fill_teacher_details(user, details.teacher)  # committed with the booking
         return lifecycle.book(
             user,
             cohort,
@@ -219,21 +205,16 @@ def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment
             photo_consent=details.photo_consent,
             authorised_collectors=details.authorised_collectors,
         )
-    except NotEligible as refusal:
-        raise _explain(refusal, cohort, user, members, chosen, details) from refusal
-    except AlreadyEnrolled as refusal:
-        booked = already_booked(cohort, user, members) & chosen
-        db.session.rollback()
-        reason = _("Already has a place or a request in this cohort.")
-        raise BookingRefused(
-            {"people": str(refusal.message)}, {key: [reason] for key in booked}
-        ) from refusal
-    except EnrolmentError as refusal:
-        db.session.rollback()
-        raise BookingRefused({"": str(refusal.message)}) from refusal
-    except Exception:
-        db.session.rollback()
-        raise
+    except Refusal as refusal:
+        if refusal.code == "not_eligible":
+            raise _explain(refusal, cohort, user, members, chosen, details) from refusal
+        if refusal.code == "already_enrolled":
+            booked = already_booked(cohort, user, members) & chosen
+            reason = _("Already has a place or a request in this cohort.")
+            raise _booking_refused(
+                refusal.code, {"people": refusal.message}, {key: [reason] for key in booked}
+            ) from refusal
+        raise _booking_refused(refusal.code, {"": refusal.message}) from refusal
 
 
 def _not_everyone() -> str:
@@ -246,18 +227,17 @@ def _notes_of(cohort, user, members, chosen: set[str]) -> dict[str, list[str]]:
     return {key: reasons for key, reasons in notes.items() if key in chosen}
 
 
-def _explain(refusal, cohort, user, members, chosen, details) -> BookingRefused:
+def _explain(refusal, cohort, user, members, chosen, details) -> Refusal:
     """Each reason next to the person it is about; the account's own next to the school."""
     people = _notes_of(cohort, user, members, chosen)
     per_person = {reason for reasons in people.values() for reason in reasons}
     general = [reason for reason in refusal.reasons if reason not in per_person]
-    db.session.rollback()  # the eligibility check raised before the lifecycle's own try
     errors = {}
     if people:
         errors["people"] = _not_everyone()
     if general:
         errors["school_name" if details.teacher is not None else ""] = " ".join(general)
-    return BookingRefused(errors, people)
+    return _booking_refused(refusal.code, errors, people)
 
 
 def booked_message(enrolment: Enrolment) -> str:
@@ -279,15 +259,6 @@ def answer_offer(enrolment: Enrolment, *, accept: bool) -> Enrolment:
     if accept:
         return lifecycle.accept_offer(enrolment)
     return lifecycle.decline_offer(enrolment)
-
-
-class ApplicationRefused(EnrolmentError):
-    """An application the rules refuse to save; `errors` maps field names to messages
-    ("" for the application as a whole), so that a form shows each next to its field."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__(" ".join(str(message) for message in errors.values()))
 
 
 def application_problems(
@@ -381,13 +352,8 @@ def apply(
 ) -> Enrolment:
     """Save the user's application as a draft, or submit it, once the rules allow it."""
     if problems := application_problems(cohort, details, questions, submit=submit):
-        raise ApplicationRefused(problems)
-    try:
-        return lifecycle.save_application(user, cohort, details, submit=submit)
-    except NotEligible as error:
-        raise ApplicationRefused({"": " ".join(map(str, error.reasons))}) from error
-    except EnrolmentError as error:
-        raise ApplicationRefused({"": error.message}) from error
+        raise Refusal("application_invalid", errors=problems)
+    return lifecycle.save_application(user, cohort, details, submit=submit)
 
 
 QUEUE_FILTERS += (S.EXPIRED, S.CANCELLED)
@@ -396,27 +362,15 @@ MAX_MESSAGE_LENGTH = 4000
 MAX_REASON_LENGTH = 1000
 
 
-class ReviewRefused(Exception):
-    """A review or a change the rules refuse; `errors` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__(errors)
-
-
-def _refuse(field: str, message) -> ReviewRefused:
-    return ReviewRefused({field: message})
-
-
 # Scores and comments -------------------------------------------------------------------
 
 
 def set_score(enrolment: Enrolment, score: int | None) -> Enrolment:
     """The team's score from 1 to 5, or None to clear it."""
     if score is not None and score not in SCORES:
-        raise _refuse("score", _l("Choose a score from 1 to 5."))
+        raise Refusal("score_invalid", _l("Choose a score from 1 to 5."), field="score")
     enrolment.score = score
-    db.session.commit()
+    db.session.flush()
     return enrolment
 
 
@@ -424,12 +378,16 @@ def add_comment(enrolment: Enrolment, author: User, body: str | None) -> ReviewC
     """A note for the team; the applicant never sees it."""
     body = (body or "").strip()
     if not body:
-        raise _refuse("body", _l("Write a comment."))
+        raise Refusal("comment_empty", _l("Write a comment."), field="body")
     if len(body) > MAX_COMMENT_LENGTH:
-        raise _refuse("body", _l("Keep a comment to %(max)d characters.", max=MAX_COMMENT_LENGTH))
+        raise Refusal(
+            "comment_too_long",
+            _l("Keep a comment to %(max)d characters.", max=MAX_COMMENT_LENGTH),
+            field="body",
+        )
     comment = ReviewComment(enrolment=enrolment, author=author, body=body)
     db.session.add(comment)
-    db.session.commit()
+    db.session.flush()
     return comment
 
 
@@ -453,33 +411,54 @@ def decide(
     """Offer places to, waitlist or reject the applications, all of them or none."""
     now = now or utcnow()
     if not enrolments:
-        raise _refuse("enrolment_ids", _l("Choose at least one application."))
+        raise Refusal("none_chosen", _l("Choose at least one application."), field="enrolment_ids")
     try:
-        if decision.action == ACCEPT:
-            if decision.offer_deadline is None:
-                raise _refuse("offer_deadline", _l("Give the date and time to answer by."))
-            deadline = rules.local_to_utc(decision.offer_deadline, cohort.timezone)
-            if deadline <= now:
-                raise _refuse("offer_deadline", _l("The answer deadline must be in the future."))
-            return lifecycle.make_offers(enrolments, deadline=deadline, now=now)
-        if decision.action == WAITLIST:
-            return lifecycle.waitlist_applications(enrolments, now=now)
-        if decision.action == REJECT:
-            message = (decision.message or "").strip()
-            if not message:
-                raise _refuse("message", _l("Write the message the applicants will receive."))
-            if len(message) > MAX_MESSAGE_LENGTH:
-                raise _refuse(
-                    "message", _l("Keep the message to %(max)d characters.", max=MAX_MESSAGE_LENGTH)
-                )
-            return lifecycle.reject_applications(enrolments, message=message, now=now)
-    except lifecycle.CohortFull as error:
-        raise _refuse("", _not_enough_seats(cohort, enrolments)) from error
-    except lifecycle.InvalidTransition as error:
-        raise _refuse("", _cannot_change(enrolments, decision.action)) from error
-    except lifecycle.EnrolmentError as error:
-        raise _refuse("", error.message) from error
-    raise _refuse("action", _l("Choose what to do with the applications."))
+        # A savepoint: the seats of offers made before the cohort ran out are given
+        # back at once, so that the message counts the seats that are really free.
+        with db.session.begin_nested():
+            return _decide(cohort, enrolments, decision, now)
+    except Refusal as refusal:
+        if refusal.code == "cohort_full":
+            raise Refusal(refusal.code, _not_enough_seats(cohort, enrolments)) from refusal
+        if refusal.code == "invalid_transition":
+            message = _cannot_change(enrolments, decision.action)
+            raise Refusal(refusal.code, message) from refusal
+        raise
+
+
+def _decide(
+    cohort: Cohort, enrolments: list[Enrolment], decision: Decision, now: datetime
+) -> list[Enrolment]:
+    if decision.action == ACCEPT:
+        if decision.offer_deadline is None:
+            raise Refusal(
+                "deadline_missing",
+                _l("Give the date and time to answer by."),
+                field="offer_deadline",
+            )
+        deadline = rules.local_to_utc(decision.offer_deadline, cohort.timezone)
+        if deadline <= now:
+            message = lifecycle.MESSAGES["deadline_past"]
+            raise Refusal("deadline_past", message, field="offer_deadline")
+        return lifecycle.make_offers(enrolments, deadline=deadline, now=now)
+    if decision.action == WAITLIST:
+        return lifecycle.waitlist_applications(enrolments, now=now)
+    if decision.action == REJECT:
+        message = (decision.message or "").strip()
+        if not message:
+            raise Refusal(
+                "message_empty",
+                _l("Write the message the applicants will receive."),
+                field="message",
+            )
+        if len(message) > MAX_MESSAGE_LENGTH:
+            raise Refusal(
+                "message_too_long",
+                _l("Keep the message to %(max)d characters.", max=MAX_MESSAGE_LENGTH),
+                field="message",
+            )
+        return lifecycle.reject_applications(enrolments, message=message, now=now)
+    raise Refusal("action_invalid", _l("Choose what to do with the applications."), field="action")
 
 
 def _not_enough_seats(cohort: Cohort, enrolments: list[Enrolment]) -> str:
@@ -517,19 +496,22 @@ def _cannot_change(enrolments: list[Enrolment], action: str) -> str:
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise _refuse("reason", _l("Give a reason: it is sent to the participant."))
+        raise Refusal(
+            "reason_missing", _l("Give a reason: it is sent to the participant."), field="reason"
+        )
     if len(reason) > MAX_REASON_LENGTH:
-        raise _refuse("reason", _l("Keep the reason to %(max)d characters.", max=MAX_REASON_LENGTH))
+        raise Refusal(
+            "reason_too_long",
+            _l("Keep the reason to %(max)d characters.", max=MAX_REASON_LENGTH),
+            field="reason",
+        )
     return reason
 
 
 def cancel_place_for_team(enrolment: Enrolment, *, by: User, reason: str | None) -> Enrolment:
     """Cancel a place for the team, with a reason the participant is emailed."""
     reason = _reason(reason)
-    try:
-        return lifecycle.cancel(enrolment, by=by, reason=reason)
-    except lifecycle.EnrolmentError as error:
-        raise _refuse("", error.message) from error
+    return lifecycle.cancel(enrolment, by=by, reason=reason)
 
 
 def move_place(
@@ -538,9 +520,10 @@ def move_place(
     """Move a place to another cohort of the programme, with a reason the participant is
     emailed. The new place is confirmed, or waitlisted when the target is full."""
     if target is None or target not in move_targets(enrolment):
-        raise _refuse("target", _l("Choose a cohort of this programme from the list."))
+        raise Refusal(
+            "target_invalid",
+            _l("Choose a cohort of this programme from the list."),
+            field="target",
+        )
     reason = _reason(reason)
-    try:
-        return lifecycle.move(enrolment, target, by=by, reason=reason)
-    except lifecycle.EnrolmentError as error:
-        raise _refuse("", error.message) from error
+    return lifecycle.move(enrolment, target, by=by, reason=reason)

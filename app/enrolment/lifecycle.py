@@ -10,8 +10,10 @@ enrolments and never exceeds `capacity`. Every change here first locks the
 cohort (a row lock on PostgreSQL, the database write lock on SQLite), then moves
 seats with a conditional UPDATE, so that the check and the write are one atomic
 step whatever the concurrency; a CHECK constraint backs it up. Each function
-writes its emails to the outbox and commits once: the change and its messages
-land together or not at all.
+writes its emails to the outbox and flushes; the caller commits once with
+`app.core.transaction.transaction()`, so the change and its messages land
+together or not at all. A refusal is an `app.core.refusal.Refusal` (`MESSAGES`
+lists the codes). The jobs at the end commit themselves.
 """
 
 from collections.abc import Iterable
@@ -26,6 +28,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.enrolment.notifications import notify
 from app.enrolment.queries import waitlist
@@ -41,43 +45,30 @@ S = EnrolmentStatus
 MAX_NAME = 120
 
 
-class EnrolmentError(Exception):
-    """A request the rules refuse; `message` says why, for the person who asked."""
-
-    message = _l("That is not possible.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
-
-
-class EnrolmentClosed(EnrolmentError):
-    message = _l("Enrolment for this cohort is not open.")
+#: The lifecycle's refusals with their usual message, by code (`refusal(code)`).
+MESSAGES = {
+    "enrolment_closed": _l("Enrolment for this cohort is not open."),
+    "already_enrolled": _l(
+        "Someone in this party already has a place or a request in this cohort."
+    ),
+    "cohort_full": _l("There are not enough seats left, and this cohort has no waitlist."),
+    "invalid_transition": _l("This enrolment cannot change that way any more."),
+    "capacity_too_small": _l("Capacity cannot go below the seats already taken."),
+    "deadline_past": _l("The answer deadline must be in the future."),
+}
 
 
-class AlreadyEnrolled(EnrolmentError):
-    message = _l("Someone in this party already has a place or a request in this cohort.")
+def refusal(code: str, message=None) -> Refusal:
+    """A refusal of the lifecycle, for the change as a whole; `message` replaces the
+    usual one of its code."""
+    return Refusal(code, message if message is not None else MESSAGES[code])
 
 
-class NotEligible(EnrolmentError):
-    """Carries one reason per person who does not fit."""
-
-    def __init__(self, reasons: list[str]):
-        self.reasons = reasons
-        super().__init__(" ".join(reasons))
-
-
-class CohortFull(EnrolmentError):
-    message = _l("There are not enough seats left, and this cohort has no waitlist.")
-
-
-class InvalidTransition(EnrolmentError):
-    message = _l("This enrolment cannot change that way any more.")
-
-
-class CapacityTooSmall(EnrolmentError):
-    message = _l("Capacity cannot go below the seats already taken.")
+def not_eligible(reasons: list[str]) -> Refusal:
+    """Code "not_eligible"; `reasons` keeps one reason per person who does not fit."""
+    refused = Refusal("not_eligible", " ".join(reasons))
+    refused.reasons = reasons
+    return refused
 
 
 # Seats ---------------------------------------------------------------------------------
@@ -149,17 +140,23 @@ def _attendees(cohort: Cohort, user: User, party: Party) -> list[Attendee]:
 def _check_open(cohort: Cohort, now: datetime) -> None:
     state = rules.enrolment_state(cohort, now)
     if state in {EnrolmentState.NOT_OPEN_YET, EnrolmentState.CLOSED, EnrolmentState.FINISHED}:
-        raise EnrolmentClosed
+        raise refusal("enrolment_closed")
 
 
 def _insert(enrolment: Enrolment) -> None:
     """Add the enrolment; a person with an active place in the cohort is refused
-    (by the partial unique indexes on attendees). The caller rolls back on error."""
-    db.session.add(enrolment)
+    (by the partial unique indexes on attendees). The caller's transaction rolls back.
+
+    The savepoint survives the IntegrityError of a double tap (the unique index
+    refuses the second row): only the insert is undone, so the session can still
+    be read to explain the refusal, and the cohort lock is kept until the end.
+    """
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(enrolment)
+            db.session.flush()
     except IntegrityError as error:
-        raise AlreadyEnrolled from error
+        raise refusal("already_enrolled") from error
 
 
 # Booking mode --------------------------------------------------------------------------
@@ -182,37 +179,32 @@ def book(
     once the lock is held (unless a test passes `now`).
     """
     given_now, now = now, now or utcnow()
-    try:
-        if cohort.enrolment_mode != EnrolmentMode.BOOKING:
-            raise EnrolmentClosed
-        if party.size == 0:
-            raise EnrolmentError(_l("Choose who is coming."))
-        _check_open(cohort, now)
-        if problems := eligibility_problems(cohort, user, party):
-            raise NotEligible(problems)
-        lock_cohort(cohort.id)
-        enrolment = Enrolment(
-            cohort=cohort,
-            user=user,
-            status=S.CONFIRMED,
-            seats=party.size,
-            attendees=_attendees(cohort, user, party),
-            emergency_contact_name=emergency_contact_name,
-            emergency_contact_phone=emergency_contact_phone,
-            photo_consent=photo_consent,
-            authorised_collectors=list(authorised_collectors),
-        )
-        _insert(enrolment)
-        if not _take_seats(cohort, party.size):
-            if not cohort.waitlist_enabled:
-                raise CohortFull
-            enrolment.status = S.WAITLISTED
-            enrolment.waitlisted_at = given_now or utcnow()
-        _notify(enrolment, "confirmed" if enrolment.status == S.CONFIRMED else "waitlisted")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if cohort.enrolment_mode != EnrolmentMode.BOOKING:
+        raise refusal("enrolment_closed")
+    if party.size == 0:
+        raise Refusal("party_empty", _l("Choose who is coming."))
+    _check_open(cohort, now)
+    if problems := eligibility_problems(cohort, user, party):
+        raise not_eligible(problems)
+    lock_cohort(cohort.id)
+    enrolment = Enrolment(
+        cohort=cohort,
+        user=user,
+        status=S.CONFIRMED,
+        seats=party.size,
+        attendees=_attendees(cohort, user, party),
+        emergency_contact_name=emergency_contact_name,
+        emergency_contact_phone=emergency_contact_phone,
+        photo_consent=photo_consent,
+        authorised_collectors=list(authorised_collectors),
+    )
+    _insert(enrolment)
+    if not _take_seats(cohort, party.size):
+        if not cohort.waitlist_enabled:
+            raise refusal("cohort_full")
+        enrolment.status = S.WAITLISTED
+        enrolment.waitlisted_at = given_now or utcnow()
+    _notify(enrolment, "confirmed" if enrolment.status == S.CONFIRMED else "waitlisted")
     return enrolment
 
 
@@ -254,24 +246,19 @@ def cancel(
 ) -> Enrolment:
     """Cancel an active enrolment (by its holder or the team); the waitlist moves at once."""
     now = now or utcnow()
-    try:
-        lock_cohort(enrolment.cohort_id)
-        db.session.refresh(enrolment)
-        if not enrolment.is_active:
-            raise InvalidTransition
-        was_draft = enrolment.status == S.DRAFT
-        freed = _leave(enrolment, S.CANCELLED, now)
-        enrolment.cancelled_at = now
-        enrolment.cancelled_by_id = by.id
-        enrolment.cancel_reason = reason
-        if not was_draft:
-            _notify(enrolment, "cancelled", by_team=by.id != enrolment.user_id, reason=reason)
-        if freed:
-            promote_waitlist(enrolment.cohort, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    lock_cohort(enrolment.cohort_id)
+    db.session.refresh(enrolment)
+    if not enrolment.is_active:
+        raise refusal("invalid_transition")
+    was_draft = enrolment.status == S.DRAFT
+    freed = _leave(enrolment, S.CANCELLED, now)
+    enrolment.cancelled_at = now
+    enrolment.cancelled_by_id = by.id
+    enrolment.cancel_reason = reason
+    if not was_draft:
+        _notify(enrolment, "cancelled", by_team=by.id != enrolment.user_id, reason=reason)
+    if freed:
+        promote_waitlist(enrolment.cohort, now)
     return enrolment
 
 
@@ -290,47 +277,40 @@ def move(
     """
     now = now or utcnow()
     if target.programme_id != enrolment.cohort.programme_id or target.id == enrolment.cohort_id:
-        raise InvalidTransition
-    try:
-        for cohort_id in sorted({enrolment.cohort_id, target.id}):  # one order: no deadlock
-            lock_cohort(cohort_id)
-        db.session.refresh(enrolment)
-        if enrolment.status not in {S.CONFIRMED, S.WAITLISTED}:
-            raise InvalidTransition
-        party = [
-            (a.household_member_id, a.user_id, a.name, a.is_child) for a in enrolment.attendees
-        ]
-        if _leave(enrolment, S.CANCELLED, now):
-            promote_waitlist(enrolment.cohort, now)
-        enrolment.cancelled_at, enrolment.cancelled_by_id = now, by.id
-        enrolment.cancel_reason = reason
-        moved = Enrolment(
-            cohort=target,
-            user=enrolment.user,
-            status=S.CONFIRMED,
-            seats=enrolment.seats,
-            emergency_contact_name=enrolment.emergency_contact_name,
-            emergency_contact_phone=enrolment.emergency_contact_phone,
-            photo_consent=enrolment.photo_consent,
-            attendees=[
-                Attendee(
-                    cohort_id=target.id,
-                    household_member_id=member_id,
-                    user_id=user_id,
-                    name=name,
-                    is_child=is_child,
-                )
-                for member_id, user_id, name, is_child in party
-            ],
-        )
-        _insert(moved)
-        if not _take_seats(target, moved.seats):
-            moved.status, moved.waitlisted_at = S.WAITLISTED, now
-        _notify(moved, "moved", reason=reason, previous=enrolment.cohort)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        raise refusal("invalid_transition")
+    for cohort_id in sorted({enrolment.cohort_id, target.id}):  # one order: no deadlock
+        lock_cohort(cohort_id)
+    db.session.refresh(enrolment)
+    if enrolment.status not in {S.CONFIRMED, S.WAITLISTED}:
+        raise refusal("invalid_transition")
+    party = [(a.household_member_id, a.user_id, a.name, a.is_child) for a in enrolment.attendees]
+    if _leave(enrolment, S.CANCELLED, now):
+        promote_waitlist(enrolment.cohort, now)
+    enrolment.cancelled_at, enrolment.cancelled_by_id = now, by.id
+    enrolment.cancel_reason = reason
+    moved = Enrolment(
+        cohort=target,
+        user=enrolment.user,
+        status=S.CONFIRMED,
+        seats=enrolment.seats,
+        emergency_contact_name=enrolment.emergency_contact_name,
+        emergency_contact_phone=enrolment.emergency_contact_phone,
+        photo_consent=enrolment.photo_consent,
+        attendees=[
+            Attendee(
+                cohort_id=target.id,
+                household_member_id=member_id,
+                user_id=user_id,
+                name=name,
+                is_child=is_child,
+            )
+            for member_id, user_id, name, is_child in party
+        ],
+    )
+    _insert(moved)
+    if not _take_seats(target, moved.seats):
+        moved.status, moved.waitlisted_at = S.WAITLISTED, now
+    _notify(moved, "moved", reason=reason, previous=enrolment.cohort)
     return moved
 
 
@@ -347,50 +327,42 @@ def complete(enrolment: Enrolment, now: datetime) -> bool:
 def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) -> list[Enrolment]:
     """Set a new capacity (never below the seats taken); more seats go to the waitlist."""
     now = now or utcnow()
-    try:
-        lock_cohort(cohort.id)
-        db.session.refresh(cohort)
-        if capacity < cohort.seats_taken:
-            raise CapacityTooSmall
-        cohort.capacity = capacity
-        db.session.flush()
-        promoted = promote_waitlist(cohort, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    lock_cohort(cohort.id)
+    db.session.refresh(cohort)
+    if capacity < cohort.seats_taken:
+        raise refusal("capacity_too_small")
+    cohort.capacity = capacity
+    db.session.flush()
+    promoted = promote_waitlist(cohort, now)
     return promoted
 
 
 def add_walk_in(cohort: Cohort, name: str, by: User) -> Enrolment:
     """Give a seat to someone who turns up at the door without a booking.
 
-    The seat is taken under the cohort lock like any booking's, or CohortFull is
+    The seat is taken under the cohort lock like any booking's, or "cohort_full" is
     raised; the walk-in has no account, so no message is sent.
     """
     name = (name or "").strip()
     if not name:
-        raise EnrolmentError(_l("Write the walk-in's name."))
+        raise Refusal("walk_in_name_missing", _l("Write the walk-in's name."))
     if len(name) > MAX_NAME:
-        raise EnrolmentError(_l("Keep the name to %(max)d characters.", max=MAX_NAME))
-    try:
-        lock_cohort(cohort.id)
-        if not _take_seats(cohort, 1):
-            raise CohortFull(_l("There are no seats left for a walk-in."))
-        enrolment = Enrolment(
-            cohort=cohort,
-            user=None,
-            status=S.CONFIRMED,
-            seats=1,
-            is_walk_in=True,
-            added_by_id=by.id,
-            attendees=[Attendee(cohort_id=cohort.id, name=name)],
+        raise Refusal(
+            "walk_in_name_too_long", _l("Keep the name to %(max)d characters.", max=MAX_NAME)
         )
-        _insert(enrolment)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    lock_cohort(cohort.id)
+    if not _take_seats(cohort, 1):
+        raise refusal("cohort_full", _l("There are no seats left for a walk-in."))
+    enrolment = Enrolment(
+        cohort=cohort,
+        user=None,
+        status=S.CONFIRMED,
+        seats=1,
+        is_walk_in=True,
+        added_by_id=by.id,
+        attendees=[Attendee(cohort_id=cohort.id, name=name)],
+    )
+    _insert(enrolment)
     return enrolment
 
 
@@ -428,35 +400,30 @@ def save_application(
     """
     now = now or utcnow()
     party = Party(account_holder=True)
-    try:
-        if cohort.enrolment_mode != EnrolmentMode.APPLICATION:
-            raise EnrolmentClosed
-        _check_open(cohort, now)
-        if problems := eligibility_problems(cohort, user, party):
-            raise NotEligible(problems)
-        rules_ = rules.eligibility(cohort)
-        countries = rules_.home_countries
-        if submit and countries and details.home_country not in countries:
-            raise NotEligible([_("This cohort is for students from the countries listed.")])
-        enrolment = draft_application(user, cohort)
-        if enrolment is None:
-            enrolment = Enrolment(
-                cohort=cohort,
-                user=user,
-                status=S.DRAFT,
-                seats=1,
-                attendees=_attendees(cohort, user, party),
-            )
-            _insert(enrolment)
-        _fill_application(enrolment, details)
-        if submit:
-            enrolment.status = S.SUBMITTED
-            enrolment.submitted_at = now
-            _notify(enrolment, "submitted")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if cohort.enrolment_mode != EnrolmentMode.APPLICATION:
+        raise refusal("enrolment_closed")
+    _check_open(cohort, now)
+    if problems := eligibility_problems(cohort, user, party):
+        raise not_eligible(problems)
+    rules_ = rules.eligibility(cohort)
+    countries = rules_.home_countries
+    if submit and countries and details.home_country not in countries:
+        raise not_eligible([_("This cohort is for students from the countries listed.")])
+    enrolment = draft_application(user, cohort)
+    if enrolment is None:
+        enrolment = Enrolment(
+            cohort=cohort,
+            user=user,
+            status=S.DRAFT,
+            seats=1,
+            attendees=_attendees(cohort, user, party),
+        )
+        _insert(enrolment)
+    _fill_application(enrolment, details)
+    if submit:
+        enrolment.status = S.SUBMITTED
+        enrolment.submitted_at = now
+        _notify(enrolment, "submitted")
     return enrolment
 
 
@@ -471,20 +438,15 @@ def draft_application(user: User, cohort: Cohort) -> Enrolment | None:
 
 
 def _decide(enrolments: Iterable[Enrolment], allowed: set[EnrolmentStatus], change) -> list:
-    """Apply `change` to each enrolment under the cohort lock; one commit for all."""
+    """Apply `change` to each enrolment under the cohort lock; all of them or none."""
     changed = []
-    try:
-        for enrolment in enrolments:
-            lock_cohort(enrolment.cohort_id)
-            db.session.refresh(enrolment)
-            if enrolment.status not in allowed:
-                raise InvalidTransition
-            change(enrolment)
-            changed.append(enrolment)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for enrolment in enrolments:
+        lock_cohort(enrolment.cohort_id)
+        db.session.refresh(enrolment)
+        if enrolment.status not in allowed:
+            raise refusal("invalid_transition")
+        change(enrolment)
+        changed.append(enrolment)
     return changed
 
 
@@ -497,11 +459,11 @@ def make_offers(
     """
     now = now or utcnow()
     if deadline <= now:
-        raise EnrolmentError(_l("The answer deadline must be in the future."))
+        raise refusal("deadline_past")
 
     def offer(enrolment: Enrolment) -> None:
         if not _take_seats(enrolment.cohort, enrolment.seats):
-            raise CohortFull(_l("There are not enough seats left for these offers."))
+            raise refusal("cohort_full", _l("There are not enough seats left for these offers."))
         enrolment.status = S.OFFERED
         enrolment.waitlisted_at = None
         enrolment.offer_expires_at = deadline
@@ -541,7 +503,7 @@ def accept_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment
 
     def accept(enrolment: Enrolment) -> None:
         if enrolment.offer_expires_at <= now:
-            raise InvalidTransition(_l("This offer has expired."))
+            raise refusal("invalid_transition", _l("This offer has expired."))
         enrolment.status = S.CONFIRMED
         enrolment.offer_expires_at = None
         _notify(enrolment, "confirmed")
@@ -567,7 +529,8 @@ def expire_offers(now: datetime | None = None) -> int:
     ).all()
     expired = 0
     for enrolment in overdue:
-        try:
+        # One transaction per offer: one that fails does not undo those expired before.
+        with transaction():
             lock_cohort(enrolment.cohort_id)
             db.session.refresh(enrolment)
             if enrolment.status == S.OFFERED and enrolment.offer_expires_at <= now:
@@ -575,10 +538,6 @@ def expire_offers(now: datetime | None = None) -> int:
                 _notify(enrolment, "expired")
                 promote_waitlist(enrolment.cohort, now)
                 expired += 1
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
     return expired
 
 
@@ -586,18 +545,18 @@ def remind_expiring_offers(now: datetime | None = None) -> int:
     """One reminder per offer whose deadline is within OFFER_REMINDER_HOURS."""
     now = now or utcnow()
     soon = now + timedelta(hours=current_app.config["OFFER_REMINDER_HOURS"])
-    offers = db.session.scalars(
-        select(Enrolment).where(
-            Enrolment.status == S.OFFERED,
-            Enrolment.offer_expires_at > now,
-            Enrolment.offer_expires_at <= soon,
-            Enrolment.offer_reminded_at.is_(None),
-        )
-    ).all()
-    for enrolment in offers:
-        enrolment.offer_reminded_at = now
-        _notify(enrolment, "offer_reminder")
-    db.session.commit()
+    with transaction():
+        offers = db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.status == S.OFFERED,
+                Enrolment.offer_expires_at > now,
+                Enrolment.offer_expires_at <= soon,
+                Enrolment.offer_reminded_at.is_(None),
+            )
+        ).all()
+        for enrolment in offers:
+            enrolment.offer_reminded_at = now
+            _notify(enrolment, "offer_reminder")
     return len(offers)
 
 

@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User, user_by_email
 from app.core.db import MAX_INTEGER
 from app.core.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
 from app.extensions import db
 from app.programmes import images, rules
 from app.programmes.models import (
@@ -578,10 +580,10 @@ def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
     opens, closes = _checked_cohort(details, cohort)
     _apply_cohort(cohort, details, opens, closes)
     try:
-        db.session.flush()
-        lifecycle.change_capacity(cohort, details.capacity)  # commits, or rolls back
-    except (IntegrityError, lifecycle.CapacityTooSmall) as error:
-        db.session.rollback()
+        with transaction():  # commits, or rolls back
+            db.session.flush()
+            lifecycle.change_capacity(cohort, details.capacity)
+    except (IntegrityError, Refusal) as error:  # Refusal: "capacity_too_small"
         raise _capacity_refused(cohort) from error
     return cohort
 

@@ -32,8 +32,9 @@ from app.attendance.words import (
     state_label,
 )
 from app.core.db import utcnow
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
 from app.core.web import get_or_404, show_errors
-from app.enrolment.lifecycle import EnrolmentError
 from app.enrolment.models import Attendee
 from app.programmes.permissions import (
     can_correct_attendance,
@@ -201,10 +202,11 @@ def walk_in(programme_id: int, cohort_id: int, session_id: int):
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            attendance = commands.walk_in(
-                loaded.session, form.name.data, current_user._get_current_object()
-            )
-        except (EnrolmentError, commands.AttendanceError) as error:
+            with transaction():
+                attendance = commands.walk_in(
+                    loaded.session, form.name.data, current_user._get_current_object()
+                )
+        except (Refusal, commands.AttendanceError) as error:
             show_errors(form, {"name": str(error.message)})
         else:
             title = _("%(name)s is added and marked present.", name=form.name.data)

@@ -6,8 +6,6 @@ for ids of another cohort or programme, 403 for a helper on anything but the lis
 of places, which helpers need at the door.
 """
 
-from functools import partial
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -32,9 +30,6 @@ from app.programmes.web.access import Loaded, _child, load
 from app.programmes.words import cohort_when, seats_text
 
 bp = Blueprint("enrolment_manage", __name__)
-
-#: Make a review or a change of place; refusals by the rules go next to their fields.
-attempt_review = partial(web.attempt, refused=commands.ReviewRefused)
 
 
 def _status(*form_list) -> int:
@@ -145,7 +140,7 @@ def decide_applications(programme_id: int, cohort_id: int):
     if enrolments is None:
         abort(404)
     action = form.action.data
-    decided = attempt_review(
+    decided = web.run_form(
         form, lambda: commands.decide(loaded.cohort, enrolments, form.decision())
     )
     if decided is None:
@@ -205,7 +200,7 @@ def decide_application(programme_id: int, cohort_id: int, enrolment_id: int):
     enrolment = _application(loaded, enrolment_id)
     form = _decision_form(loaded)
     action = form.action.data
-    decided = attempt_review(
+    decided = web.run_form(
         form, lambda: commands.decide(loaded.cohort, [enrolment], form.decision())
     )
     if decided is None:
@@ -220,7 +215,7 @@ def score_application(programme_id: int, cohort_id: int, enrolment_id: int):
     loaded = _applications(programme_id, cohort_id)
     enrolment = _application(loaded, enrolment_id)
     form = ScoreForm()
-    if attempt_review(form, lambda: commands.set_score(enrolment, form.value())):
+    if web.run_form(form, lambda: commands.set_score(enrolment, form.value())):
         flash(_("The score is saved."), "success")
         return redirect(application_url(loaded, enrolment, "review"))
     return render_application(loaded, enrolment, score_form=form)
@@ -233,7 +228,7 @@ def comment_application(programme_id: int, cohort_id: int, enrolment_id: int):
     enrolment = _application(loaded, enrolment_id)
     form = CommentForm()
     author = current_user._get_current_object()
-    if attempt_review(form, lambda: commands.add_comment(enrolment, author, form.body.data)):
+    if web.run_form(form, lambda: commands.add_comment(enrolment, author, form.body.data)):
         flash(_("Your comment is added."), "success")
         return redirect(application_url(loaded, enrolment, "comments"))
     return render_application(loaded, enrolment, comment_form=form)
@@ -279,7 +274,7 @@ def cancel_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
     loaded, enrolment = _place(programme_id, cohort_id, enrolment_id)
     form = CancelPlaceForm()
     organiser = current_user._get_current_object()
-    if attempt_review(
+    if web.run_form(
         form,
         lambda: commands.cancel_place_for_team(enrolment, by=organiser, reason=form.reason.data),
     ):
@@ -307,7 +302,7 @@ def move_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
     )
     organiser = current_user._get_current_object()
     target = next((c for c in targets if c.id == form.target.data), None)
-    moved = attempt_review(
+    moved = web.run_form(
         form,
         lambda: commands.move_place(enrolment, target, by=organiser, reason=form.reason.data),
     )

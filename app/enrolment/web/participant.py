@@ -1,7 +1,6 @@
 """Participant pages under /me/ and the enrol pages of a cohort."""
 
 from collections.abc import Callable
-from functools import partial
 
 from flask import (
     Blueprint,
@@ -20,7 +19,9 @@ from app.accounts.models import User
 from app.core import web
 from app.core.errors import render_error
 from app.core.outbox import absolute_url
+from app.core.refusal import Refusal
 from app.core.security import is_safe_next
+from app.core.transaction import transaction
 from app.core.web import render_form
 from app.enrolment import commands, queries, rules, tickets
 from app.enrolment.forms import (
@@ -31,7 +32,6 @@ from app.enrolment.forms import (
     member_data,
     teacher_data,
 )
-from app.enrolment.lifecycle import EnrolmentError
 from app.enrolment.models import EnrolmentStatus, PersonKind
 from app.enrolment.queries import own_enrolment_or_404, own_member_or_404
 from app.enrolment.words import (
@@ -78,9 +78,6 @@ def index():
 
 # The household ---------------------------------------------------------------------------
 
-#: Change the household from a submitted form; refusals go next to their fields.
-attempt_household = partial(web.attempt, refused=commands.HouseholdError)
-
 
 def _household_url() -> str:
     return url_for("enrolment_participant.index", _anchor="household")
@@ -91,7 +88,7 @@ def _household_url() -> str:
 def add_member():
     kind = request.args.get("kind", PersonKind.CHILD.value)
     form = MemberForm(data={"kind": kind if kind in set(PersonKind) else PersonKind.CHILD})
-    member = attempt_household(form, lambda: commands.add_member(_user(), form.details()))
+    member = web.run_form(form, lambda: commands.add_member(_user(), form.details()))
     if member:
         flash(_("%(name)s is added to your household.", name=member.name), "success")
         return redirect(_back_url(_household_url()))
@@ -105,7 +102,7 @@ def add_member():
 def edit_member(member_id: int):
     member = own_member_or_404(_user(), member_id)
     form = MemberForm(data=member_data(member))
-    if attempt_household(form, lambda: commands.update_member(member, form.details())):
+    if web.run_form(form, lambda: commands.update_member(member, form.details())):
         flash(_("The details of %(name)s are saved.", name=member.name), "success")
         return redirect(_back_url(_household_url()))
     return render_form(
@@ -122,9 +119,10 @@ def remove_member(member_id: int):
     if form.validate_on_submit():
         name = member.name
         try:
-            commands.remove_member(member)
-        except commands.MemberHasPlaces as refusal:
-            context = {"member": member, "places": refusal.places, "form": form}
+            with transaction():
+                commands.remove_member(member)
+        except Refusal:  # "member_has_places": the places as they are now
+            context = {"member": member, "places": queries.active_places(member), "form": form}
             return render_template("enrolment/member_remove.html", **context), 409
         flash(_("%(name)s is removed from your household.", name=name), "success")
         return redirect(_household_url())
@@ -138,7 +136,8 @@ def teacher_details():
     user = _user()
     form = TeacherDetailsForm(data=teacher_data(user))
     if form.validate_on_submit():
-        commands.save_teacher_details(user, form.teacher_details())
+        with transaction():
+            commands.save_teacher_details(user, form.teacher_details())
         flash(_("Your teacher details are saved."), "success")
         return redirect(_back_url(url_for("enrolment_participant.index", _anchor="teacher")))
     return render_form("enrolment/teacher_form.html", form)
@@ -168,9 +167,10 @@ def cancel(enrolment_id: int):
     if form.validate_on_submit():
         before = enrolment.status
         try:
-            commands.cancel_place(enrolment, user, form.reason.data)
-        except EnrolmentError as refusal:
-            flash(str(refusal.message), "error")
+            with transaction():
+                commands.cancel_place(enrolment, user, form.reason.data)
+        except Refusal as refusal:
+            flash(refusal.message, "error")
         else:
             flash(cancelled_message(before), "success")
         return _to_detail(enrolment)
@@ -185,9 +185,10 @@ def _answer_offer(enrolment_id: int, accept: bool):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            commands.answer_offer(enrolment, accept=accept)
-        except EnrolmentError as refusal:
-            flash(str(refusal.message), "error")
+            with transaction():
+                commands.answer_offer(enrolment, accept=accept)
+        except Refusal as refusal:
+            flash(refusal.message, "error")
         else:
             if accept:
                 flash(_("Your place is confirmed. We have emailed you the details."), "success")
@@ -249,9 +250,3 @@ def calendar(enrolment_id: int):
         f'attachment; filename="{ical.calendar_filename(cohort)}"'
     )
     return response
-
-
-# Applications ----------------------------------------------------------------------------
-
-#: Save an application from its form; refusals by the rules go next to their fields.
-attempt_application = partial(web.attempt, refused=commands.ApplicationRefused)

@@ -6,7 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.db import utcnow
-from app.core.web import form_status, render_form, show_errors
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
+from app.core.web import form_status, render_form, run_form, show_errors
 from app.enrolment import commands, queries, rules
 from app.enrolment.forms import (
     SUBMIT,
@@ -18,7 +20,7 @@ from app.enrolment.forms import (
     teacher_data,
 )
 from app.enrolment.models import EnrolmentStatus
-from app.enrolment.web.participant import _to_detail, _user, attempt_application
+from app.enrolment.web.participant import _to_detail, _user
 from app.enrolment.words import (
     has_endpoint,
     seat_count_labels,
@@ -62,10 +64,11 @@ def enrol(slug: str, cohort_id: int):
     refused = {}
     if form.validate_on_submit():
         try:
-            enrolment = commands.book_place(user, cohort, form.details())
-        except commands.BookingRefused as refusal:
+            with transaction():
+                enrolment = commands.book_place(user, cohort, form.details())
+        except Refusal as refusal:
             show_errors(form, refusal.errors)
-            refused = refusal.people
+            refused = getattr(refusal, "people", {})
         else:
             flash(commands.booked_message(enrolment), "success")
             return _to_detail(enrolment)
@@ -112,7 +115,7 @@ def apply(slug: str, cohort_id: int):
         status = 409 if form.is_submitted() else 200
         return render_template("enrolment/apply.html", form=None, **context), status
     submit = form.submitting
-    enrolment = attempt_application(
+    enrolment = run_form(
         form,
         lambda: commands.apply(user, cohort, form.details(), questions, submit=submit),
     )
