@@ -95,9 +95,7 @@ def collector_not_named(attendee: Attendee, collected_by: str) -> Refusal:
 
 
 def already_checked_out(attendee: Attendee) -> Refusal:
-    return Refusal(
-        "check_out_already", _l("%(name)s is already checked out.", name=attendee.name)
-    )
+    return Refusal("check_out_already", _l("%(name)s is already checked out.", name=attendee.name))
 
 
 # Writing marks -----------------------------------------------------------------------

@@ -229,9 +229,7 @@ def check_out(programme_id: int, cohort_id: int, session_id: int, attendee_id: i
         return _refused(loaded, commands.not_here(attendee).message, attendee.id)
     try:
         with transaction():
-            commands.check_out(
-                attendance, form.collector.data, current_user._get_current_object()
-            )
+            commands.check_out(attendance, form.collector.data, current_user._get_current_object())
     except Refusal as refusal:
         return _refused(loaded, refusal.message, attendee.id)
     title = _(
