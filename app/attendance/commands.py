@@ -1,7 +1,10 @@
 """Attendance at the door and on the register: marks, ticket scans, check-out,
 walk-ins and self check-in with a rotating code.
 
-Every function that changes something commits, or rolls back and raises.
+Every function that changes something flushes and never commits: the caller runs
+it inside `app.core.transaction.transaction()`. A refusal is a
+`app.core.refusal.Refusal`, made by one of the functions below (one definition
+each, with a stable code).
 
 Marks are idempotent: at most one row per attendee per session (a unique
 constraint), written with INSERT ... ON CONFLICT DO NOTHING, so that two helpers
@@ -23,44 +26,76 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.attendance.models import Attendance, AttendanceChange, AttendanceState, MarkMethod
-from app.attendance.rules import ATTENDED, ON_REGISTER
-from app.core.db import utcnow
-from app.enrolment import lifecycle
-from app.enrolment.models import Attendee, Enrolment
-from app.extensions import db
-from app.programmes.models import CohortSession
-
-A = AttendanceState
 from app.attendance.queries import _attendance, collectors, find_ticket, own_attendees
 from app.attendance.rules import (
+    ATTENDED,
+    ON_REGISTER,
     SELF_CHECKIN_GRACE,
     SELF_CHECKIN_OPENS_BEFORE,
     _same_name,
     code_is_valid,
     is_today,
 )
+from app.core.db import utcnow
+from app.core.refusal import Refusal
+from app.enrolment import lifecycle
+from app.enrolment.models import Attendee, Enrolment
+from app.extensions import db
+from app.programmes.models import CohortSession
+
+A = AttendanceState
 
 #: How often a conditional UPDATE that lost a race is tried again (with a fresh read).
+#: The retry stays inside the command, in the caller's transaction, without a
+#: savepoint: neither ON CONFLICT DO NOTHING nor a conditional UPDATE that matched
+#: no row fails, so the transaction stays usable and nothing needs undoing.
 _RETRIES = 5
 
 
-class AttendanceError(Exception):
-    """A request the rules refuse; `message` says why, for the person who asked."""
-
-    message = _l("That is not possible.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
+# Refusals -----------------------------------------------------------------------------
 
 
-class NotOnRegister(AttendanceError):
-    message = _l("This person has no confirmed place in this session's cohort.")
+def mark_busy() -> Refusal:
+    """The mark kept changing under us (someone else is marking the same person)."""
+    return Refusal("mark_busy", _l("Someone else is changing this mark. Please try again."))
 
 
-class CheckOutRefused(AttendanceError):
-    message = _l("This child cannot be checked out.")
+def not_on_register() -> Refusal:
+    return Refusal(
+        "not_on_register",
+        _l("This person has no confirmed place in this session's cohort."),
+    )
+
+
+def not_a_child() -> Refusal:
+    return Refusal("check_out_not_a_child", _l("Only children are checked out."))
+
+
+def not_here(attendee: Attendee) -> Refusal:
+    """A child not marked present or late (or not marked at all) cannot leave."""
+    return Refusal("check_out_not_here", _l("%(name)s is not marked as here.", name=attendee.name))
+
+
+def no_collector(attendee: Attendee) -> Refusal:
+    return Refusal(
+        "check_out_no_collector", _l("Choose who collects %(name)s.", name=attendee.name)
+    )
+
+
+def collector_not_named(attendee: Attendee, collected_by: str) -> Refusal:
+    return Refusal(
+        "check_out_collector_not_named",
+        _l(
+            "%(collector)s is not named on the booking: %(name)s may only leave "
+            "with an adult of the booking.",
+            collector=collected_by.strip(),
+            name=attendee.name,
+        ),
+    )
+
+
+def already_checked_out(attendee: Attendee) -> Refusal:
+    return Refusal("check_out_already", _l("%(name)s is already checked out.", name=attendee.name))
 
 
 # Writing marks -----------------------------------------------------------------------
@@ -125,7 +160,7 @@ def _set_state(attendee_id: int, session_id: int, state, by_id, method, now) -> 
         existing = _attendance(session_id, attendee_id)
         if existing.state == state or _change_state(existing, state, by_id, method, now):
             return
-    raise AttendanceError(_l("Someone else is changing this mark. Please try again."))
+    raise mark_busy()
 
 
 def _arrive(attendee_id: int, session_id: int, by_id, method, now) -> bool:
@@ -141,12 +176,12 @@ def _arrive(attendee_id: int, session_id: int, by_id, method, now) -> bool:
             return False
         if _change_state(existing, A.PRESENT, by_id, method, now):
             return True
-    raise AttendanceError(_l("Someone else is changing this mark. Please try again."))
+    raise mark_busy()
 
 
 def _check_on_register(attendee: Attendee, session: CohortSession) -> None:
     if attendee.cohort_id != session.cohort_id or (attendee.enrolment.status not in ON_REGISTER):
-        raise NotOnRegister
+        raise not_on_register()
 
 
 def mark(
@@ -162,12 +197,7 @@ def mark(
     of it (kept in the audit trail). Marking the same state again changes nothing."""
     now = now or utcnow()
     _check_on_register(attendee, session)
-    try:
-        _set_state(attendee.id, session.id, AttendanceState(state), by.id, method, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    _set_state(attendee.id, session.id, AttendanceState(state), by.id, method, now)
     return _attendance(session.id, attendee.id)
 
 
@@ -187,19 +217,14 @@ def _earlier_marks(session: CohortSession, attendee_ids) -> tuple[Attendance, ..
 
 
 def _arrive_all(attendees, session, by: User, method, now) -> tuple[list[Attendee], tuple]:
-    """Mark each attendee present in one transaction; those marked now, and the
-    marks of the others (who had come already)."""
+    """Mark each attendee present (in the caller's transaction); those marked now,
+    and the marks of the others (who had come already)."""
     arrived, earlier_ids = [], []
-    try:
-        for attendee in attendees:
-            if _arrive(attendee.id, session.id, by.id, method, now):
-                arrived.append(attendee)
-            else:
-                earlier_ids.append(attendee.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for attendee in attendees:
+        if _arrive(attendee.id, session.id, by.id, method, now):
+            arrived.append(attendee)
+        else:
+            earlier_ids.append(attendee.id)
     return arrived, _earlier_marks(session, earlier_ids)
 
 
@@ -321,7 +346,7 @@ def self_check_in(
 
 def set_self_checkin(session: CohortSession, enabled: bool) -> None:
     session.self_checkin = enabled
-    db.session.commit()
+    db.session.flush()
 
 
 def check_out(
@@ -331,39 +356,27 @@ def check_out(
     now = now or utcnow()
     attendee = attendance.attendee
     if not attendee.is_child:
-        raise CheckOutRefused(_l("Only children are checked out."))
+        raise not_a_child()
     if attendance.state not in ATTENDED:
-        raise CheckOutRefused(_l("%(name)s is not marked as here.", name=attendee.name))
+        raise not_here(attendee)
     if not (collected_by or "").strip():
-        raise CheckOutRefused(_l("Choose who collects %(name)s.", name=attendee.name))
+        raise no_collector(attendee)
     allowed = {_same_name(name): name for name in collectors(attendee.enrolment)}
     collector = allowed.get(_same_name(collected_by))
     if collector is None:
-        raise CheckOutRefused(
-            _l(
-                "%(collector)s is not named on the booking: %(name)s may only leave "
-                "with an adult of the booking.",
-                collector=collected_by.strip(),
-                name=attendee.name,
-            )
+        raise collector_not_named(attendee, collected_by)
+    released = db.session.execute(
+        update(Attendance)
+        .where(
+            Attendance.id == attendance.id,
+            Attendance.checked_out_at.is_(None),
+            Attendance.state.in_(ATTENDED),
         )
-    try:
-        released = db.session.execute(
-            update(Attendance)
-            .where(
-                Attendance.id == attendance.id,
-                Attendance.checked_out_at.is_(None),
-                Attendance.state.in_(ATTENDED),
-            )
-            .values(checked_out_at=now, collected_by=collector, released_by_id=by.id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not released:
-            raise CheckOutRefused(_l("%(name)s is already checked out.", name=attendee.name))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        .values(checked_out_at=now, collected_by=collector, released_by_id=by.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not released:
+        raise already_checked_out(attendee)
     db.session.refresh(attendance)
     return attendance
 

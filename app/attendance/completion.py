@@ -36,17 +36,18 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app.attendance.models import Certificate
+from app.attendance.queries import marks_by_attendee
 from app.attendance.rules import (
     ON_REGISTER,
     Tally,
     has_ended,
-    marks_by_attendee,
     meets,
     share_decimal,
     tally,
 )
 from app.core.db import utcnow
 from app.core.outbox import absolute_url, queue_mail
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import lock_cohort
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
@@ -91,50 +92,49 @@ def cpd_hours_earned(cohort: Cohort, result: Tally) -> Decimal | None:
 
 
 def complete_cohort(cohort: Cohort, now: datetime | None = None) -> CompletionReport:
-    """Complete everyone who met the rule in an ended cohort; nothing before it ends."""
+    """Complete everyone who met the rule in an ended cohort; nothing before it ends.
+
+    Changes and flushes only: the caller commits (`with transaction():`), which
+    also releases the cohort's lock.
+    """
     now = now or utcnow()
     report = CompletionReport()
     if not has_ended(cohort, now):
         return report
     report.cohorts = 1
-    try:
-        lock_cohort(cohort.id)
-        enrolments = db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ON_REGISTER))
-            .options(selectinload(Enrolment.attendees), selectinload(Enrolment.user))
-            .order_by(Enrolment.id)
-            .execution_options(populate_existing=True)
-        ).all()
-        marks = marks_by_attendee(cohort.id)
-        certified = set(
-            db.session.scalars(
-                select(Certificate.attendee_id).where(Certificate.cohort_id == cohort.id)
-            )
+    lock_cohort(cohort.id)
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ON_REGISTER))
+        .options(selectinload(Enrolment.attendees), selectinload(Enrolment.user))
+        .order_by(Enrolment.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    marks = marks_by_attendee(cohort.id)
+    certified = set(
+        db.session.scalars(
+            select(Certificate.attendee_id).where(Certificate.cohort_id == cohort.id)
         )
-        certificates = issues_certificates(cohort)
-        for enrolment in enrolments:
-            completed, issued = [], []
-            for attendee in enrolment.attendees:
-                result = tally(marks.get(attendee.id, {}), cohort.sessions)
-                if not meets(result, cohort.completion_share):
-                    continue
-                completed.append(attendee)
-                if certificates and attendee.id not in certified:
-                    issued.append(_issue(cohort, attendee, result, now))
-            if not completed:
+    )
+    certificates = issues_certificates(cohort)
+    for enrolment in enrolments:
+        completed, issued = [], []
+        for attendee in enrolment.attendees:
+            result = tally(marks.get(attendee.id, {}), cohort.sessions)
+            if not meets(result, cohort.completion_share):
                 continue
-            newly_completed = lifecycle.complete(enrolment, now)
-            if newly_completed:
-                report.enrolments += 1
-            report.certificates += len(issued)
-            if newly_completed or issued:
-                db.session.flush()  # certificate ids, for the links in the email
-                _notify_completed(enrolment, completed, issued)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+            completed.append(attendee)
+            if certificates and attendee.id not in certified:
+                issued.append(_issue(cohort, attendee, result, now))
+        if not completed:
+            continue
+        newly_completed = lifecycle.complete(enrolment, now)
+        if newly_completed:
+            report.enrolments += 1
+        report.certificates += len(issued)
+        if newly_completed or issued:
+            db.session.flush()  # certificate ids, for the links in the email
+            _notify_completed(enrolment, completed, issued)
     return report
 
 
@@ -208,9 +208,14 @@ def ended_cohorts(now: datetime, since: datetime | None = None) -> list[Cohort]:
 def complete_ended_cohorts(
     now: datetime | None = None, *, since: datetime | None = None
 ) -> CompletionReport:
-    """Run completion on every ended cohort (that ended after `since`, if given)."""
+    """Run completion on every ended cohort (that ended after `since`, if given).
+
+    The batch entry point of the scheduled job and `flask attendance complete`: one
+    transaction per cohort, so that a cohort that fails leaves the others done.
+    """
     now = now or utcnow()
     report = CompletionReport()
     for cohort in ended_cohorts(now, since):
-        report.add(complete_cohort(cohort, now))
+        with transaction():
+            report.add(complete_cohort(cohort, now))
     return report

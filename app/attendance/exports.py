@@ -423,7 +423,8 @@ def start_export(
     sensitive: bool,
     session: CohortSession | None = None,
 ) -> Export:
-    """Log the export (committed), then hand back its lazy rows.
+    """Log the export (flushed: the caller commits it before sending anything), then
+    hand back its lazy rows.
 
     The caller has checked that `user` may export, and may see sensitive fields
     when `sensitive` is asked for.
@@ -446,7 +447,7 @@ def start_export(
             rows=rows,
         )
     )
-    db.session.commit()
+    db.session.flush()
     if kind == ExportKind.REGISTER:
         lines = register_lines(session, sensitive)
     else:

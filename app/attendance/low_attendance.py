@@ -20,16 +20,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.attendance.models import AttendanceWarning
+from app.attendance.queries import marks_by_attendee
 from app.attendance.rules import (
     ON_REGISTER,
     Tally,
     ended_sessions,
-    marks_by_attendee,
     share_decimal,
     tally,
 )
 from app.core.db import utcnow
 from app.core.outbox import absolute_url, queue_mail
+from app.core.transaction import transaction
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession
@@ -49,7 +50,10 @@ def is_low(result: Tally, cohort: Cohort) -> bool:
 
 
 def warn_cohort(cohort: Cohort, now: datetime | None = None) -> int:
-    """Warn every attendee of the cohort now below the share; how many were warned."""
+    """Warn every attendee of the cohort now below the share; how many were warned.
+
+    Changes and flushes only: the caller commits (`with transaction():`).
+    """
     now = now or utcnow()
     if not is_due(cohort, now):
         return 0
@@ -71,19 +75,14 @@ def warn_cohort(cohort: Cohort, now: datetime | None = None) -> int:
     ).all()
     marks = marks_by_attendee(cohort.id)
     warned: dict[Enrolment, list[tuple[Attendee, Tally]]] = defaultdict(list)
-    try:
-        for attendee in attendees:
-            if attendee.id in already:
-                continue
-            result = tally(marks.get(attendee.id, {}), sessions)
-            if is_low(result, cohort) and _record_once(cohort, attendee, result, now):
-                warned[attendee.enrolment].append((attendee, result))
-        for enrolment, people in warned.items():
-            _notify(enrolment, people, sessions_ended=len(sessions), now=now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for attendee in attendees:
+        if attendee.id in already:
+            continue
+        result = tally(marks.get(attendee.id, {}), sessions)
+        if is_low(result, cohort) and _record_once(cohort, attendee, result, now):
+            warned[attendee.enrolment].append((attendee, result))
+    for enrolment, people in warned.items():
+        _notify(enrolment, people, sessions_ended=len(sessions), now=now)
     return sum(len(people) for people in warned.values())
 
 
@@ -155,6 +154,14 @@ def due_cohorts(now: datetime) -> list[Cohort]:
 
 
 def warn_low_attendance(now: datetime | None = None) -> int:
-    """The scheduled check over every cohort: how many attendees were warned."""
+    """The scheduled check over every cohort: how many attendees were warned.
+
+    The batch entry point of the scheduled job: one transaction per cohort.
+    """
     now = now or utcnow()
-    return sum(warn_cohort(cohort, now) for cohort in due_cohorts(now) if is_due(cohort, now))
+    warned = 0
+    for cohort in due_cohorts(now):
+        if is_due(cohort, now):
+            with transaction():
+                warned += warn_cohort(cohort, now)
+    return warned

@@ -1,58 +1,66 @@
-"""Attendance at the door and on the register: marks, ticket scans, check-out,
-walk-ins and self check-in with a rotating code.
-
-Every function that changes something commits, or rolls back and raises.
-
-Marks are idempotent: at most one row per attendee per session (a unique
-constraint), written with INSERT ... ON CONFLICT DO NOTHING, so that two helpers
-scanning the same ticket at the same moment get one row between them, on SQLite
-and PostgreSQL alike; the one who did not write it is told who did. A state
-changed on an existing row goes through a conditional UPDATE (only from the state
-just read) and leaves an AttendanceChange: who, when, from what to what.
-"""
+"""Attendance read models: marks by attendee, tickets and who may collect a child,
+a session's register, a cohort's matrix and a participant's own record. Nothing
+here changes anything (the changes are in `commands`)."""
 
 import enum
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
-
-from app.accounts.models import User
-from app.attendance.models import Attendance, AttendanceChange, AttendanceState
-from app.attendance.rules import ATTENDED, ON_REGISTER
-from app.core.db import utcnow
-from app.enrolment import tickets
-from app.enrolment.models import Attendee, Enrolment
-from app.extensions import db
-from app.programmes.models import CohortSession
-
-A = AttendanceState
-
 from decimal import Decimal
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from app.attendance.models import AttendanceState, AttendanceWarning, Certificate
+from app.accounts.models import User
+from app.attendance.models import (
+    Attendance,
+    AttendanceChange,
+    AttendanceState,
+    AttendanceWarning,
+    Certificate,
+)
 from app.attendance.rules import (
+    ATTENDED,
+    ON_REGISTER,
     Marks,
     Tally,
     _same_name,
     ended_sessions,
     has_ended,
-    marks_by_attendee,
     meets,
     tally,
 )
-from app.enrolment.models import EnrolmentStatus
-from app.programmes.models import Cohort
+from app.core.db import utcnow
+from app.enrolment import tickets
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
+from app.extensions import db
+from app.programmes.models import Cohort, CohortSession
+
+A = AttendanceState
 
 
 def attendance_of(session: CohortSession, attendee: Attendee) -> Attendance | None:
     """The attendee's mark at the session, if any."""
     return _attendance(session.id, attendee.id)
+
+
+def marks_by_attendee(
+    cohort_id: int, attendee_ids: Iterable[int] | None = None
+) -> dict[int, Marks]:
+    """Every mark of the cohort's sessions, by attendee (only these attendees, if given)."""
+    statement = (
+        select(Attendance.attendee_id, Attendance.session_id, Attendance.state)
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort_id)
+    )
+    if attendee_ids is not None:
+        statement = statement.where(Attendance.attendee_id.in_(list(attendee_ids)))
+    marks: dict[int, Marks] = defaultdict(dict)
+    for attendee_id, session_id, state in db.session.execute(statement):
+        marks[attendee_id][session_id] = state
+    return marks
 
 
 def find_ticket(code: str | None) -> Enrolment | None:

@@ -18,7 +18,6 @@ attendee neither completes nor is warned.
 
 import hashlib
 import hmac
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,12 +25,10 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import select
 
-from app.attendance.models import Attendance, AttendanceState
+from app.attendance.models import AttendanceState
 from app.core.db import utcnow
 from app.enrolment.models import EnrolmentStatus
-from app.extensions import db
 from app.programmes.models import Cohort, CohortSession
 from app.programmes.rules import cohort_dates, utc_to_local
 
@@ -109,23 +106,6 @@ def has_ended(cohort: Cohort, now: datetime) -> bool:
 
 def ended_sessions(cohort: Cohort, now: datetime) -> list[CohortSession]:
     return [session for session in cohort.sessions if session.ends_at <= now]
-
-
-def marks_by_attendee(
-    cohort_id: int, attendee_ids: Iterable[int] | None = None
-) -> dict[int, Marks]:
-    """Every mark of the cohort's sessions, by attendee (only these attendees, if given)."""
-    statement = (
-        select(Attendance.attendee_id, Attendance.session_id, Attendance.state)
-        .join(CohortSession, CohortSession.id == Attendance.session_id)
-        .where(CohortSession.cohort_id == cohort_id)
-    )
-    if attendee_ids is not None:
-        statement = statement.where(Attendance.attendee_id.in_(list(attendee_ids)))
-    marks: dict[int, Marks] = defaultdict(dict)
-    for attendee_id, session_id, state in db.session.execute(statement):
-        marks[attendee_id][session_id] = state
-    return marks
 
 
 #: The self check-in code changes this often (seconds); the previous one still works.

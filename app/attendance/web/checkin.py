@@ -11,6 +11,7 @@ from app.attendance import commands, rules
 from app.attendance.forms import ConfirmForm
 from app.attendance.words import self_check_in_answer
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.core.web import get_or_404
 from app.programmes.models import CohortSession
 
@@ -50,9 +51,10 @@ def self_checkin(session_id: int, code: str):
         return current_app.login_manager.unauthorized()
     form = ConfirmForm()
     confirm = form.validate_on_submit()
-    result = commands.self_check_in(
-        session, current_user, code, confirm=confirm, now=now, seen_at=seen_at
-    )
+    with transaction():
+        result = commands.self_check_in(
+            session, current_user, code, confirm=confirm, now=now, seen_at=seen_at
+        )
     answer = self_check_in_answer(result, session)
     refused = answer.tone == "bad"
     return render_template(

@@ -165,9 +165,10 @@ def mark(programme_id: int, cohort_id: int, session_id: int, attendee_id: int):
         abort(400)
     state = AttendanceState(form.state.data)
     try:
-        commands.mark(attendee, loaded.session, state, current_user._get_current_object())
-    except commands.AttendanceError as error:
-        return _refused(loaded, error.message, attendee.id)
+        with transaction():
+            commands.mark(attendee, loaded.session, state, current_user._get_current_object())
+    except Refusal as refusal:
+        return _refused(loaded, refusal.message, attendee.id)
     title = _("%(name)s: %(state)s", name=attendee.name, state=state_label(state))
     return _answer(loaded, Answer("ok", "✓", title), [attendee.id])
 
@@ -182,11 +183,12 @@ def scan(programme_id: int, cohort_id: int, session_id: int):
             return _refused(loaded, " ".join(map(str, form.code.errors)))
         return render_register(loaded, scan_form=form)
     try:
-        result = commands.check_in_by_code(
-            loaded.session, form.code.data, current_user._get_current_object()
-        )
-    except commands.AttendanceError as error:
-        return _refused(loaded, error.message)
+        with transaction():
+            result = commands.check_in_by_code(
+                loaded.session, form.code.data, current_user._get_current_object()
+            )
+    except Refusal as refusal:
+        return _refused(loaded, refusal.message)
     answer = scan_answer(result, loaded.session)
     if _wants_json():
         changed = [a.id for a in result.attendees] + [m.attendee_id for m in result.earlier]
@@ -206,7 +208,7 @@ def walk_in(programme_id: int, cohort_id: int, session_id: int):
                 attendance = commands.walk_in(
                     loaded.session, form.name.data, current_user._get_current_object()
                 )
-        except (Refusal, commands.AttendanceError) as error:
+        except Refusal as error:
             show_errors(form, {"name": str(error.message)})
         else:
             title = _("%(name)s is added and marked present.", name=form.name.data)
@@ -224,13 +226,12 @@ def check_out(programme_id: int, cohort_id: int, session_id: int, attendee_id: i
         return _refused(loaded, " ".join(map(str, form.collector.errors)), attendee.id)
     attendance = queries.attendance_of(loaded.session, attendee)
     if attendance is None:
-        return _refused(
-            loaded, _("%(name)s is not marked as here.", name=attendee.name), attendee.id
-        )
+        return _refused(loaded, commands.not_here(attendee).message, attendee.id)
     try:
-        commands.check_out(attendance, form.collector.data, current_user._get_current_object())
-    except commands.AttendanceError as error:
-        return _refused(loaded, error.message, attendee.id)
+        with transaction():
+            commands.check_out(attendance, form.collector.data, current_user._get_current_object())
+    except Refusal as refusal:
+        return _refused(loaded, refusal.message, attendee.id)
     title = _(
         "%(name)s left with %(collector)s.", name=attendee.name, collector=attendance.collected_by
     )
@@ -248,7 +249,8 @@ def switch_self_checkin(programme_id: int, cohort_id: int, session_id: int):
     if not form.validate():
         abort(400)
     enabled = form.enabled.data == "on"
-    commands.set_self_checkin(loaded.session, enabled)
+    with transaction():
+        commands.set_self_checkin(loaded.session, enabled)
     if enabled:
         flash(_("Self check-in is on: show the code on this screen at the door."), "success")
     else:

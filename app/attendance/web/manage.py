@@ -27,6 +27,7 @@ from app.attendance import completion, exports, queries
 from app.attendance.forms import export_form
 from app.attendance.rules import has_ended
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.programmes.permissions import can_export_attendance, can_manage_enrolments
 from app.programmes.web.access import load
 
@@ -58,14 +59,15 @@ def export_attendance(programme_id: int, cohort_id: int):
     if not form.validate_on_submit():
         abort(400)
     kind, session = form.chosen(loaded.cohort)
-    export = exports.start_export(
-        current_user._get_current_object(),
-        loaded.cohort,
-        kind=kind,
-        file_format=exports.FileFormat(form.file_format.data),
-        sensitive=form.sensitive.data,
-        session=session,
-    )
+    with transaction():  # the export log is committed before the download starts
+        export = exports.start_export(
+            current_user._get_current_object(),
+            loaded.cohort,
+            kind=kind,
+            file_format=exports.FileFormat(form.file_format.data),
+            sensitive=form.sensitive.data,
+            session=session,
+        )
     return Response(
         stream_with_context(exports.body(export)),
         mimetype=exports.MIMETYPES[export.file_format],
@@ -91,7 +93,8 @@ def mark_completions(programme_id: int, cohort_id: int):
     if not has_ended(loaded.cohort, utcnow()):
         flash(_("Completion is marked once the last session has ended."), "warning")
         return back
-    report = completion.complete_cohort(loaded.cohort)
+    with transaction():
+        report = completion.complete_cohort(loaded.cohort)
     flash(
         _(
             "Completion is up to date: %(enrolments)s, %(certificates)s.",
