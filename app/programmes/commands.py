@@ -273,21 +273,24 @@ def _checked_programme(
 def _apply_programme(
     programme: Programme, details: ProgrammeDetails, slug: str, partners: list[Organisation]
 ) -> None:
-    programme.title = details.title.strip()
-    programme.slug = slug
-    programme.kind = details.kind
-    programme.summary = (details.summary or "").strip()
-    programme.description = (details.description or "").strip()
-    programme.audience = (details.audience or "").strip()
-    programme.min_age = details.min_age
-    programme.max_age = details.max_age
-    programme.teachers_only = details.teachers_only
-    programme.home_countries = sorted(set(details.home_countries))
-    programme.language = details.language
-    programme.is_online = details.is_online
-    programme.country = None if details.is_online else details.country
-    programme.city = None if details.is_online else details.city.strip()
-    programme.partners = partners
+    # No flush half-way (loading the partners would): a slug taken meanwhile is then
+    # found by `_flush_programme`.
+    with db.session.no_autoflush:
+        programme.title = details.title.strip()
+        programme.slug = slug
+        programme.kind = details.kind
+        programme.summary = (details.summary or "").strip()
+        programme.description = (details.description or "").strip()
+        programme.audience = (details.audience or "").strip()
+        programme.min_age = details.min_age
+        programme.max_age = details.max_age
+        programme.teachers_only = details.teachers_only
+        programme.home_countries = sorted(set(details.home_countries))
+        programme.language = details.language
+        programme.is_online = details.is_online
+        programme.country = None if details.is_online else details.country
+        programme.city = None if details.is_online else details.city.strip()
+        programme.partners = partners
 
 
 def _flush_programme() -> None:
