@@ -8,6 +8,7 @@ from app import demo, scheduled
 from app.accounts.models import User, normalise_email, user_by_email
 from app.attendance import completion
 from app.core import jobs, outbox
+from app.core.transaction import transaction
 from app.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
@@ -80,13 +81,13 @@ def complete():
 @click.password_option()
 def create_admin(email: str, name: str, password: str):
     """Create a platform admin, or make an existing account one."""
-    user = user_by_email(email)
-    if user is None:
-        user = User(email=normalise_email(email), name=name)
-        user.set_password(password)
-        db.session.add(user)
-    user.is_admin = True
-    db.session.commit()
+    with transaction():
+        user = user_by_email(email)
+        if user is None:
+            user = User(email=normalise_email(email), name=name)
+            user.set_password(password)
+            db.session.add(user)
+        user.is_admin = True
     click.echo(f"{user.email} is an admin.")
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.commands import set_language
 from app.core.security import redirect_to_safe
+from app.core.transaction import transaction
 from app.extensions import db, limiter
 from app.programmes import images, queries
 
@@ -34,7 +35,8 @@ def language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
-            set_language(current_user, lang)
+            with transaction():
+                set_language(current_user, lang)
     return redirect_to_safe(request.form.get("next"))
 
 

@@ -1,4 +1,5 @@
-"""Account rules and state changes. Each public function commits its own change."""
+"""Account rules and state changes. Each public function flushes its change; the caller
+commits (`app.core.transaction`). A refusal is a `Refusal` next to its field."""
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -9,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts.models import User, normalise_email, user_by_email
 from app.core.db import utcnow
 from app.core.outbox import absolute_url, queue_mail
+from app.core.refusal import Refusal
 from app.extensions import db
 
 _RESET_SALT = "convene.password-reset"
@@ -16,12 +18,20 @@ _RESET_SALT = "convene.password-reset"
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-class EmailTaken(Exception):
+def email_taken() -> Refusal:
     """An account with this email exists already."""
+    return Refusal(
+        "email_taken",
+        _l("An account with this email exists already. Log in or reset the password."),
+        field="email",
+    )
 
 
-class WrongPassword(Exception):
+def wrong_password() -> Refusal:
     """The current password given does not match."""
+    return Refusal(
+        "wrong_password", _l("That is not your current password."), field="current_password"
+    )
 
 
 def register(*, name: str, email: str, password: str) -> User:
@@ -29,10 +39,9 @@ def register(*, name: str, email: str, password: str) -> User:
     user.set_password(password)
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:  # two sign-ups with one email at once
-        db.session.rollback()
-        raise EmailTaken(email) from error
+        raise email_taken() from error
     return user
 
 
@@ -46,25 +55,26 @@ def authenticate(email: str, password: str) -> User | None:
 
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def update_profile(user: User, *, name: str, locale: str | None, timezone: str) -> None:
     user.name = name.strip()
     user.locale = locale or None
     user.timezone = timezone
-    db.session.commit()
+    db.session.flush()
 
 
 def set_language(user: User, locale: str) -> None:
     user.locale = locale
-    db.session.commit()
+    db.session.flush()
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
+def change_password(user: User, *, current: str, new: str) -> User:
     if not user.check_password(current):
-        raise WrongPassword
+        raise wrong_password()
     _set_password_and_notify(user, new)
+    return user
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -104,7 +114,7 @@ def request_password_reset(email: str) -> None:
         reset_url=absolute_url("accounts_public.reset_password", token=make_reset_token(user)),
         valid_minutes=reset_link_minutes(),
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_password(user: User, password: str) -> None:
@@ -120,4 +130,4 @@ def _set_password_and_notify(user: User, password: str) -> None:
         template="password_changed",
         reset_url=absolute_url("accounts_public.reset_request"),
     )
-    db.session.commit()
+    db.session.flush()

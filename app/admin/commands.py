@@ -1,4 +1,4 @@
-"""Admin queries and actions."""
+"""Admin actions. They flush; the caller commits (`app.core.transaction`)."""
 
 from app.accounts.models import User
 from app.core.models import OutboxMessage
@@ -8,9 +8,9 @@ from app.extensions import db
 
 def set_may_create_programmes(user: User, allowed: bool) -> None:
     user.may_create_programmes = allowed
-    db.session.commit()
+    db.session.flush()
 
 
 def retry_message(message: OutboxMessage) -> None:
     requeue(message)
-    db.session.commit()
+    db.session.flush()

@@ -38,6 +38,7 @@ from app.extensions import db
 from app.programmes import rules
 from app.programmes.models import Cohort, EnrolmentMode
 from app.programmes.rules import EnrolmentState
+from app.programmes.signals import capacity_changed
 
 S = EnrolmentStatus
 
@@ -335,6 +336,15 @@ def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) 
     db.session.flush()
     promoted = promote_waitlist(cohort, now)
     return promoted
+
+
+@capacity_changed.connect
+def _give_added_seats_to_the_waitlist(cohort: Cohort, **_) -> None:
+    """A cohort's capacity was set (`programmes.commands.update_cohort`): seats it
+    added go to the waitlist, under the cohort lock, in the same transaction."""
+    lock_cohort(cohort.id)
+    db.session.refresh(cohort)
+    promote_waitlist(cohort, utcnow())
 
 
 def add_walk_in(cohort: Cohort, name: str, by: User) -> Enrolment:

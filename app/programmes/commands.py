@@ -1,8 +1,9 @@
 """Changes to programmes, their teams, cohorts and sessions, and to partner organisations.
 
-Each public function checks the rules, commits its own change, and raises a
-`ProgrammeError` when a rule refuses it. The error's `errors` name the field each
-problem is about, so that a form can show every message next to its field.
+Each public function checks the rules, makes its change and flushes it; the caller
+commits (`app.core.transaction.transaction`). A rule that refuses raises a
+`Refusal`, whose `errors` name the field each problem is about, so that a form can
+show every message next to its field.
 
 The read helpers at the end serve the organise pages.
 """
@@ -22,9 +23,8 @@ from app.accounts.models import User, user_by_email
 from app.core.db import MAX_INTEGER
 from app.core.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
 from app.core.refusal import Refusal
-from app.core.transaction import transaction
 from app.extensions import db
-from app.programmes import images, rules
+from app.programmes import images, rules, signals
 from app.programmes.models import (
     Cohort,
     CohortQuestion,
@@ -50,94 +50,62 @@ MAX_CPD_HOURS = Decimal("9999.9")
 FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
-# Errors -------------------------------------------------------------------------------
+# Refusals ----------------------------------------------------------------------------
+
+#: The refusals raised in more than one place or with a fixed message: code -> (the
+#: field the message stands next to, "" for the change as a whole; the message).
+REFUSALS = {
+    "not_allowed": ("", _l("Only people an admin has allowed may create programmes.")),
+    "slug_taken": ("slug", _l("Another programme uses this web address. Choose another.")),
+    "capacity_below_seats_taken": (
+        "capacity",
+        _l("Capacity cannot be below the seats already taken."),
+    ),
+    "invalid_image": ("image", _l("Upload a PNG, JPEG or WebP image of at most 2 MB.")),
+    "organisation_name_taken": ("name", _l("An organisation with this name exists already.")),
+    "status_change_refused": (
+        "",
+        _l("The programme cannot move to that status from its current one."),
+    ),
+    "unknown_user": (
+        "email",
+        _l("No account uses this email. Ask them to sign up, then add them."),
+    ),
+    "already_on_team": ("email", _l("This person is on the team already.")),
+    "last_lead": (
+        "role",
+        _l("A programme needs at least one lead. Make someone else lead first."),
+    ),
+}
 
 
-class ProgrammeError(Exception):
-    """A change the rules refuse.
-
-    `errors` maps the name of the field a problem is about ("" for the change as a
-    whole) to a message for the person making it.
-    """
-
-    field = ""
-    message = _l("That change is not possible.")
-
-    def __init__(self, message=None, *, field: str | None = None, errors=None):
-        self.errors: dict[str, str] = errors or {
-            self.field if field is None else field: message or self.message
-        }
-        super().__init__(self.errors)
-
-
-class Invalid(ProgrammeError):
-    """One or more values break a rule."""
-
-
-class NotAllowed(ProgrammeError):
-    message = _l("Only people an admin has allowed may create programmes.")
-
-
-class SlugTaken(Invalid):
-    field = "slug"
-    message = _l("Another programme uses this web address. Choose another.")
-
-
-class CapacityBelowSeatsTaken(Invalid):
-    field = "capacity"
-    message = _l("Capacity cannot be below the seats already taken.")
-
-
-class InvalidImage(Invalid):
-    field = "image"
-    message = _l("Upload a PNG, JPEG or WebP image of at most 2 MB.")
-
-
-class OrganisationNameTaken(Invalid):
-    field = "name"
-    message = _l("An organisation with this name exists already.")
-
-
-class StatusChangeRefused(ProgrammeError):
-    message = _l("The programme cannot move to that status from its current one.")
-
-
-class UnknownUser(ProgrammeError):
-    field = "email"
-    message = _l("No account uses this email. Ask them to sign up, then add them.")
-
-
-class AlreadyOnTeam(ProgrammeError):
-    field = "email"
-    message = _l("This person is on the team already.")
-
-
-class LastLead(ProgrammeError):
-    field = "role"
-    message = _l("A programme needs at least one lead. Make someone else lead first.")
+def refusal(code: str, message=None) -> Refusal:
+    """The refusal `code`, with its usual message unless another is given, next to its field."""
+    field, usual = REFUSALS[code]
+    return Refusal(code, message or usual, field=field)
 
 
 class _Checks:
     """Collects every broken rule of one change, so that all are reported at once.
 
-    The error raised is the first specific kind found (such as `SlugTaken`), else
-    `Invalid`; either way it carries every message.
+    The refusal's code is the first specific one found (such as "slug_taken"), else
+    "invalid"; either way it carries every message.
     """
 
     def __init__(self) -> None:
         self.errors: dict[str, str] = {}
-        self.kind: type[ProgrammeError] = Invalid
+        self.code = "invalid"
 
-    def require(self, ok: bool, field: str, message=None, kind: type[ProgrammeError] = Invalid):
+    def require(self, ok: bool, field: str, message=None, code: str = "invalid"):
         if ok or field in self.errors:
             return
-        self.errors[field] = message or kind.message
-        if self.kind is Invalid:
-            self.kind = kind
+        self.errors[field] = message or REFUSALS[code][1]
+        if self.code == "invalid":
+            self.code = code
 
     def raise_any(self) -> None:
         if self.errors:
-            raise self.kind(errors=self.errors)
+            raise Refusal(self.code, errors=self.errors)
 
 
 def _has_text(value: str | None) -> bool:
@@ -241,10 +209,10 @@ def _read_image(upload: IO[bytes] | bytes, checks: _Checks) -> tuple[bytes, str]
     data = upload if isinstance(upload, bytes) else upload.read(images.MAX_IMAGE_BYTES + 1)
     extension = images.sniff(data)
     if len(data) > images.MAX_IMAGE_BYTES:
-        checks.require(False, "image", _l("The image is larger than 2 MB."), InvalidImage)
+        checks.require(False, "image", _l("The image is larger than 2 MB."), "invalid_image")
     elif extension is None:
         checks.require(
-            False, "image", _l("This file is not a PNG, JPEG or WebP image."), InvalidImage
+            False, "image", _l("This file is not a PNG, JPEG or WebP image."), "invalid_image"
         )
     return (data, extension) if extension else None
 
@@ -264,7 +232,7 @@ def _checked_programme(
             "slug",
             _l("Use lower-case letters, digits and single hyphens, like summer-school-2026."),
         )
-        checks.require(_slug_is_free(slug, programme), "slug", kind=SlugTaken)
+        checks.require(_slug_is_free(slug, programme), "slug", code="slug_taken")
     else:
         slug = suggest_slug(details.title, programme)
     current_language = programme.language if programme else None
@@ -305,31 +273,32 @@ def _checked_programme(
 def _apply_programme(
     programme: Programme, details: ProgrammeDetails, slug: str, partners: list[Organisation]
 ) -> None:
-    programme.title = details.title.strip()
-    programme.slug = slug
-    programme.kind = details.kind
-    programme.summary = (details.summary or "").strip()
-    programme.description = (details.description or "").strip()
-    programme.audience = (details.audience or "").strip()
-    programme.min_age = details.min_age
-    programme.max_age = details.max_age
-    programme.teachers_only = details.teachers_only
-    programme.home_countries = sorted(set(details.home_countries))
-    programme.language = details.language
-    programme.is_online = details.is_online
-    programme.country = None if details.is_online else details.country
-    programme.city = None if details.is_online else details.city.strip()
-    programme.partners = partners
+    # No flush half-way (loading the partners would): a slug taken meanwhile is then
+    # found by `_flush_programme`.
+    with db.session.no_autoflush:
+        programme.title = details.title.strip()
+        programme.slug = slug
+        programme.kind = details.kind
+        programme.summary = (details.summary or "").strip()
+        programme.description = (details.description or "").strip()
+        programme.audience = (details.audience or "").strip()
+        programme.min_age = details.min_age
+        programme.max_age = details.max_age
+        programme.teachers_only = details.teachers_only
+        programme.home_countries = sorted(set(details.home_countries))
+        programme.language = details.language
+        programme.is_online = details.is_online
+        programme.country = None if details.is_online else details.country
+        programme.city = None if details.is_online else details.city.strip()
+        programme.partners = partners
 
 
-def _commit_programme(programme: Programme, new_image: str | None) -> None:
-    """Commit; a slug taken meanwhile by someone else is reported like any other."""
+def _flush_programme() -> None:
+    """Flush; a slug taken meanwhile by someone else is reported like any other."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
-        db.session.rollback()
-        images.delete(new_image)
-        raise SlugTaken() from error
+        raise refusal("slug_taken") from error
 
 
 def create_programme(
@@ -337,14 +306,15 @@ def create_programme(
 ) -> Programme:
     """A new draft programme, with its creator as the team's lead."""
     if not may_create_programmes(creator):
-        raise NotAllowed()
+        raise refusal("not_allowed")
     slug, partners, upload = _checked_programme(details, None, image)
     programme = Programme(status=ProgrammeStatus.DRAFT)
     _apply_programme(programme, details, slug, partners)
     programme.image = images.save(*upload) if upload else None
+    images.delete_after_rollback(programme.image)
     programme.members.append(ProgrammeMember(user=creator, role=TeamRole.LEAD))
     db.session.add(programme)
-    _commit_programme(programme, programme.image)
+    _flush_programme()
     return programme
 
 
@@ -354,28 +324,30 @@ def update_programme(
     image: IO[bytes] | bytes | None = None,
     remove_image: bool = False,
 ) -> Programme:
-    """Change what the programme says. A new image replaces the old; the old file goes."""
+    """Change what the programme says. A new image replaces the old; the old file goes
+    once the change is committed (and the new one if it is rolled back)."""
     slug, partners, upload = _checked_programme(details, programme, image)
     _apply_programme(programme, details, slug, partners)
     old_image = programme.image
     if upload:
         programme.image = images.save(*upload)
+        images.delete_after_rollback(programme.image)
     elif remove_image:
         programme.image = None
-    _commit_programme(programme, programme.image if programme.image != old_image else None)
     if programme.image != old_image:
-        images.delete(old_image)
+        images.delete_after_commit(old_image)
+    _flush_programme()
     return programme
 
 
 def set_status(programme: Programme, status: ProgrammeStatus) -> Programme:
     """Publish, archive, or bring back to draft; publishing needs a title and summary."""
     if not rules.may_change_status(programme.status, status):
-        raise StatusChangeRefused()
+        raise refusal("status_change_refused")
     if status == ProgrammeStatus.PUBLISHED and rules.missing_for_publishing(programme):
-        raise StatusChangeRefused(_l("Add a title and a summary before publishing."))
+        raise refusal("status_change_refused", _l("Add a title and a summary before publishing."))
     programme.status = status
-    db.session.commit()
+    db.session.flush()
     return programme
 
 
@@ -402,21 +374,20 @@ def add_member(programme: Programme, email: str, role: TeamRole) -> ProgrammeMem
     """Put an existing account on the team, found by its email."""
     user = user_by_email(email)
     if user is None:
-        raise UnknownUser()
+        raise refusal("unknown_user")
     already = db.session.scalar(
         select(ProgrammeMember.id).where(
             ProgrammeMember.programme_id == programme.id, ProgrammeMember.user_id == user.id
         )
     )
     if already is not None:
-        raise AlreadyOnTeam()
+        raise refusal("already_on_team")
     member = ProgrammeMember(programme=programme, user=user, role=TeamRole(role))
     db.session.add(member)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:  # added by another lead at the same moment
-        db.session.rollback()
-        raise AlreadyOnTeam() from error
+        raise refusal("already_on_team") from error
     return member
 
 
@@ -424,25 +395,24 @@ def change_role(member: ProgrammeMember, role: TeamRole) -> ProgrammeMember:
     role = TeamRole(role)
     _lock_team(member.programme)
     if member.role == TeamRole.LEAD and role != TeamRole.LEAD and not _other_leads(member):
-        db.session.rollback()
-        raise LastLead()
+        raise refusal("last_lead")
     member.role = role
-    db.session.commit()
+    db.session.flush()
     return member
 
 
 def remove_member(member: ProgrammeMember) -> None:
     _lock_team(member.programme)
     if member.role == TeamRole.LEAD and not _other_leads(member):
-        db.session.rollback()
-        raise LastLead(
+        raise refusal(
+            "last_lead",
             _l(
                 "%(name)s is the only lead. Make someone else lead before removing them.",
                 name=member.user.name,
-            )
+            ),
         )
     db.session.delete(member)
-    db.session.commit()
+    db.session.flush()
 
 
 # Cohorts ------------------------------------------------------------------------------
@@ -491,11 +461,8 @@ def _checked_cohort(details: CohortDetails, cohort: Cohort | None):
     checks.require(
         details.capacity >= seats_taken,
         "capacity",
-        _l(
-            "%(taken)d seats are taken already, so capacity must be at least %(taken)d.",
-            taken=seats_taken,
-        ),
-        CapacityBelowSeatsTaken,
+        _seats_taken_message(seats_taken),
+        "capacity_below_seats_taken",
     )
     opens = closes = None
     years_ok = all(
@@ -553,38 +520,33 @@ def create_cohort(programme: Programme, details: CohortDetails) -> Cohort:
     cohort = Cohort(programme=programme)
     _apply_cohort(cohort, details, opens, closes)
     db.session.add(cohort)
-    db.session.commit()
+    db.session.flush()
     return cohort
 
 
-def _capacity_refused(cohort: Cohort) -> CapacityBelowSeatsTaken:
-    return CapacityBelowSeatsTaken(
-        _l(
-            "%(taken)d seats are taken already, so capacity must be at least %(taken)d.",
-            taken=cohort.seats_taken,
-        )
+def _seats_taken_message(seats_taken: int):
+    return _l(
+        "%(taken)d seats are taken already, so capacity must be at least %(taken)d.",
+        taken=seats_taken,
     )
 
 
 def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
     """Change a cohort's settings; seats added go to its waitlist at once.
 
-    Capacity is checked against the seats taken here for a clear message, then set
-    by the enrolment rules (`lifecycle.change_capacity`) under the cohort lock, in
-    the same transaction as the other settings, and backed by the database's
-    `seats_taken <= capacity` constraint: an enrolment taking a seat at the same
-    moment cannot slip past.
+    Capacity is checked against the seats taken here for a clear message, and backed
+    by the database's `seats_taken <= capacity` constraint when the change is
+    flushed: an enrolment taking a seat at the same moment cannot slip past. Then
+    `signals.capacity_changed` lets enrolment give any seats added to the waitlist,
+    in the same transaction.
     """
-    from app.enrolment import lifecycle  # here: the enrolment package imports this module
-
     opens, closes = _checked_cohort(details, cohort)
     _apply_cohort(cohort, details, opens, closes)
     try:
-        with transaction():  # commits, or rolls back
-            db.session.flush()
-            lifecycle.change_capacity(cohort, details.capacity)
-    except (IntegrityError, Refusal) as error:  # Refusal: "capacity_too_small"
-        raise _capacity_refused(cohort) from error
+        db.session.flush()
+    except IntegrityError as error:  # a seat was taken meanwhile
+        raise refusal("capacity_below_seats_taken") from error
+    signals.capacity_changed.send(cohort)
     return cohort
 
 
@@ -660,7 +622,7 @@ def add_question(cohort: Cohort, details: QuestionDetails) -> CohortQuestion:
     _apply_question(question, details, choices)
     _renumber([*questions, question])
     db.session.add(question)
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -668,7 +630,7 @@ def update_question(question: CohortQuestion, details: QuestionDetails) -> Cohor
     """Change a question. Answers given already are kept as they were written."""
     choices = _checked_question(details)
     _apply_question(question, details, choices)
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -678,7 +640,7 @@ def remove_question(question: CohortQuestion) -> None:
     db.session.delete(question)
     db.session.flush()
     _renumber(questions_of(db.session.get(Cohort, cohort_id)))
-    db.session.commit()
+    db.session.flush()
 
 
 def move_question(question: CohortQuestion, offset: int) -> None:
@@ -689,7 +651,7 @@ def move_question(question: CohortQuestion, offset: int) -> None:
     if 0 <= target < len(questions):
         questions[index], questions[target] = questions[target], questions[index]
     _renumber(questions)
-    db.session.commit()
+    db.session.flush()
 
 
 # Sessions -----------------------------------------------------------------------------
@@ -772,20 +734,20 @@ def add_session(cohort: Cohort, details: SessionDetails) -> CohortSession:
     session = CohortSession(cohort=cohort)
     _apply_session(session, details)
     db.session.add(session)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
 def update_session(session: CohortSession, details: SessionDetails) -> CohortSession:
     _checked_session(details)
     _apply_session(session, details)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
 def delete_session(session: CohortSession) -> None:
     db.session.delete(session)
-    db.session.commit()
+    db.session.flush()
 
 
 def add_weekly_sessions(
@@ -825,7 +787,7 @@ def add_weekly_sessions(
         _fill_session(session, starts_at, ends_at, timezone, title, venue, online_url)
         sessions.append(session)
     db.session.add_all(sessions)
-    db.session.commit()
+    db.session.flush()
     return sessions
 
 
@@ -843,7 +805,7 @@ def _checked_organisation(
         )
         if organisation is not None:
             statement = statement.where(Organisation.id != organisation.id)
-        checks.require(db.session.scalar(statement) is None, "name", kind=OrganisationNameTaken)
+        checks.require(db.session.scalar(statement) is None, "name", code="organisation_name_taken")
     checks.require(country in country_codes(), "country", _l("Choose a country from the list."))
     _check_web_url(checks, "website", website)
     checks.raise_any()
@@ -857,10 +819,9 @@ def _save_organisation(
     organisation.website = (website or "").strip() or None
     db.session.add(organisation)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:  # the same name saved by someone else meanwhile
-        db.session.rollback()
-        raise OrganisationNameTaken() from error
+        raise refusal("organisation_name_taken") from error
     return organisation
 
 

@@ -1,10 +1,6 @@
-"""Changes to programmes, their teams, cohorts and sessions, and to partner organisations.
+"""Reads about programmes: the organise pages' lists, and the catalogue's.
 
-Each public function checks the rules, commits its own change, and raises a
-`ProgrammeError` when a rule refuses it. The error's `errors` name the field each
-problem is about, so that a form can show every message next to its field.
-
-The read helpers at the end serve the organise pages.
+They change nothing; the changes are in `app.programmes.commands`.
 """
 
 from dataclasses import dataclass

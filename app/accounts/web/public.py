@@ -14,7 +14,8 @@ from app.accounts.forms import (
     SignupForm,
 )
 from app.core.security import redirect_to_safe
-from app.core.web import form_status
+from app.core.transaction import transaction
+from app.core.web import form_status, run_form
 from app.extensions import limiter
 
 bp = Blueprint("accounts_public", __name__)
@@ -34,21 +35,20 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("site.index"))
     form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            user = commands.register(
-                name=form.name.data, email=form.email.data, password=form.password.data
-            )
-        except commands.EmailTaken:
-            form.email.errors.append(
-                _("An account with this email exists already. Log in or reset the password.")
-            )
-        else:
-            login_user(user)
-            commands.record_login(user)
-            flash(_("Welcome to Convene, %(name)s.", name=user.name), "success")
-            return redirect_next()
+    user = run_form(form, lambda: _register(form))
+    if user:
+        login_user(user)
+        flash(_("Welcome to Convene, %(name)s.", name=user.name), "success")
+        return redirect_next()
     return render_template("auth/signup.html", form=form), form_status(form)
+
+
+def _register(form: SignupForm):
+    user = commands.register(
+        name=form.name.data, email=form.email.data, password=form.password.data
+    )
+    commands.record_login(user)
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -63,7 +63,8 @@ def login():
             form.password.errors.append(_("That email and password do not match an account."))
         else:
             login_user(user, remember=form.remember_me.data)
-            commands.record_login(user)
+            with transaction():
+                commands.record_login(user)
             flash(_("You are logged in."), "success")
             return redirect_next()
     return render_template("auth/login.html", form=form), form_status(form)
@@ -84,12 +85,13 @@ def settings():
         form.locale.data = current_user.locale or ""
         form.timezone.data = current_user.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
-        commands.update_profile(
-            current_user,
-            name=form.name.data,
-            locale=form.locale.data,
-            timezone=form.timezone.data,
-        )
+        with transaction():
+            commands.update_profile(
+                current_user,
+                name=form.name.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+            )
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts_public.settings"))
     return render_template("auth/settings.html", form=form), form_status(form)
@@ -100,19 +102,18 @@ def settings():
 @limiter.limit(auth_rate_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            commands.change_password(
-                current_user, current=form.current_password.data, new=form.password.data
-            )
-        except commands.WrongPassword:
-            form.current_password.errors.append(_("That is not your current password."))
-        else:
-            # The session names the old password; sign in again so this device stays in
-            # while every other device is signed out.
-            login_user(current_user._get_current_object())
-            flash(_("Your password is changed."), "success")
-            return redirect(url_for("accounts_public.settings"))
+    changed = run_form(
+        form,
+        lambda: commands.change_password(
+            current_user, current=form.current_password.data, new=form.password.data
+        ),
+    )
+    if changed:
+        # The session names the old password; sign in again so this device stays in
+        # while every other device is signed out.
+        login_user(current_user._get_current_object())
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("accounts_public.settings"))
     return render_template("auth/password.html", form=form), form_status(form)
 
 
@@ -121,7 +122,8 @@ def change_password():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        commands.request_password_reset(form.email.data)
+        with transaction():
+            commands.request_password_reset(form.email.data)
         return render_template(
             "auth/reset_sent.html",
             email=form.email.data,
@@ -140,7 +142,8 @@ def reset_password(token: str):
         ), 410
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        commands.reset_password(user, form.password.data)
+        with transaction():
+            commands.reset_password(user, form.password.data)
         logout_user()
         flash(_("Your password is reset. You can log in with it now."), "success")
         return redirect(url_for("accounts_public.login"))

@@ -8,7 +8,8 @@ from app.admin import commands, queries
 from app.admin.forms import OrganisationForm
 from app.core.models import MessageStatus, OutboxMessage
 from app.core.security import redirect_to_safe
-from app.core.web import attempt, get_or_404, render_form
+from app.core.transaction import transaction
+from app.core.web import get_or_404, render_form, run_form
 from app.programmes import commands as programmes_commands
 from app.programmes import queries as programmes_queries
 from app.programmes.models import Organisation
@@ -36,7 +37,8 @@ def users():
 def set_programme_creator(user_id: int):
     user = get_or_404(User, user_id)
     allowed = request.form.get("allowed") == "1"
-    commands.set_may_create_programmes(user, allowed)
+    with transaction():
+        commands.set_may_create_programmes(user, allowed)
     if allowed:
         flash(_("%(name)s may now create programmes.", name=user.name), "success")
     else:
@@ -56,12 +58,11 @@ def organisations():
 @admin_required
 def new_organisation():
     form = OrganisationForm()
-    organisation = attempt(
+    organisation = run_form(
         form,
         lambda: programmes_commands.create_organisation(
             form.name.data, form.country.data, form.website.data
         ),
-        refused=programmes_commands.ProgrammeError,
     )
     if organisation:
         flash(_("%(name)s is added.", name=organisation.name), "success")
@@ -74,12 +75,11 @@ def new_organisation():
 def edit_organisation(organisation_id: int):
     organisation = get_or_404(Organisation, organisation_id)
     form = OrganisationForm(obj=organisation)
-    saved = attempt(
+    saved = run_form(
         form,
         lambda: programmes_commands.update_organisation(
             organisation, form.name.data, form.country.data, form.website.data
         ),
-        refused=programmes_commands.ProgrammeError,
     )
     if saved:
         flash(_("%(name)s is saved.", name=organisation.name), "success")
@@ -107,6 +107,7 @@ def outbox_message(message_id: int):
 @admin_required
 def retry_message(message_id: int):
     message = get_or_404(OutboxMessage, message_id)
-    commands.retry_message(message)
+    with transaction():
+        commands.retry_message(message)
     flash(_("The message is queued again."), "success")
     return redirect(url_for("admin_manage.outbox_message", message_id=message.id))

@@ -6,17 +6,17 @@ to another programme), team members without the right get 403.
 """
 
 from datetime import timedelta
-from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from app.core import web
 from app.core.db import utcnow
 from app.core.errors import render_error
-from app.core.web import render_form, show_errors
+from app.core.refusal import Refusal
+from app.core.transaction import transaction
+from app.core.web import render_form, run_form, show_errors
 from app.programmes import commands, queries, rules
 from app.programmes.forms import (
     IN_PERSON,
@@ -38,14 +38,6 @@ from app.programmes.web.access import Loaded, _child, load
 from app.programmes.words import STATUS_LABELS, team_role_label
 
 bp = Blueprint("programmes_manage", __name__)
-
-
-#: Make a change from a submitted form; refusals by the rules go next to their fields.
-attempt = partial(web.attempt, refused=commands.ProgrammeError)
-
-
-def _messages(error: commands.ProgrammeError) -> str:
-    return " ".join(str(message) for message in error.errors.values())
 
 
 def default_timezone() -> str:
@@ -83,7 +75,7 @@ def new_programme():
         organisations=queries.all_organisations(),
         data={"language": "en", "mode": IN_PERSON},
     )
-    programme = attempt(
+    programme = run_form(
         form,
         lambda: commands.create_programme(
             current_user._get_current_object(), form.details(), form.uploaded_image()
@@ -105,7 +97,7 @@ def edit_programme(programme_id: int):
         current_language=programme.language,
         data=programme_data(programme),
     )
-    saved = attempt(
+    saved = run_form(
         form,
         lambda: commands.update_programme(
             programme, form.details(), form.uploaded_image(), form.remove_image.data
@@ -149,9 +141,10 @@ def change_status(programme_id: int):
     if status not in set(ProgrammeStatus):
         abort(400)
     try:
-        commands.set_status(loaded.programme, ProgrammeStatus(status))
-    except commands.ProgrammeError as error:
-        return render_programme(loaded, status_error=_messages(error))
+        with transaction():
+            commands.set_status(loaded.programme, ProgrammeStatus(status))
+    except Refusal as refusal:
+        return render_programme(loaded, status_error=refusal.message)
     flash(
         _("The programme is now: %(status)s.", status=STATUS_LABELS[loaded.programme.status]),
         "success",
@@ -202,7 +195,7 @@ def team(programme_id: int):
 def add_member(programme_id: int):
     loaded = load(programme_id, can_manage_team)
     form = AddMemberForm()
-    member = attempt(
+    member = run_form(
         form,
         lambda: commands.add_member(loaded.programme, form.email.data, TeamRole(form.role.data)),
     )
@@ -232,9 +225,10 @@ def change_role(programme_id: int, member_id: int):
     if not form.validate():
         return render_team(loaded, refused=member, error=" ".join(map(str, form.role.errors)))
     try:
-        commands.change_role(member, TeamRole(form.role.data))
-    except commands.ProgrammeError as error:
-        return render_team(loaded, refused=member, error=_messages(error))
+        with transaction():
+            commands.change_role(member, TeamRole(form.role.data))
+    except Refusal as refusal:
+        return render_team(loaded, refused=member, error=refusal.message)
     flash(
         _(
             "%(name)s is now %(role)s.",
@@ -253,9 +247,10 @@ def remove_member(programme_id: int, member_id: int):
     member = _member(loaded, member_id)
     name, was_me = member.user.name, member.user_id == current_user.id
     try:
-        commands.remove_member(member)
-    except commands.ProgrammeError as error:
-        return render_team(loaded, refused=member, error=_messages(error))
+        with transaction():
+            commands.remove_member(member)
+    except Refusal as refusal:
+        return render_team(loaded, refused=member, error=refusal.message)
     flash(_("%(name)s is no longer on the team.", name=name), "success")
     if was_me:
         return redirect(url_for("programmes_manage.dashboard"))
@@ -278,7 +273,7 @@ def cohort_url(loaded: Loaded, cohort: Cohort | None = None) -> str:
 def new_cohort(programme_id: int):
     loaded = load(programme_id, can_edit_programme)
     form = CohortForm(data={"timezone": default_timezone(), "waitlist_enabled": True})
-    cohort = attempt(form, lambda: commands.create_cohort(loaded.programme, form.details()))
+    cohort = run_form(form, lambda: commands.create_cohort(loaded.programme, form.details()))
     if cohort:
         flash(_("The cohort is created. Now add its sessions."), "success")
         return redirect(cohort_url(loaded, cohort))
@@ -290,7 +285,7 @@ def new_cohort(programme_id: int):
 def edit_cohort(programme_id: int, cohort_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id)
     form = CohortForm(data=cohort_data(loaded.cohort))
-    if attempt(form, lambda: commands.update_cohort(loaded.cohort, form.details())):
+    if run_form(form, lambda: commands.update_cohort(loaded.cohort, form.details())):
         flash(_("The cohort is saved."), "success")
         return redirect(cohort_url(loaded))
     return render_form(
@@ -332,7 +327,7 @@ def next_session_data(cohort: Cohort) -> dict:
 def new_session(programme_id: int, cohort_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id)
     form = SessionForm(data=next_session_data(loaded.cohort))
-    if attempt(form, lambda: commands.add_session(loaded.cohort, form.details())):
+    if run_form(form, lambda: commands.add_session(loaded.cohort, form.details())):
         flash(_("The session is added."), "success")
         return redirect(cohort_url(loaded))
     return render_form("organise/session_form.html", form, loaded=loaded)
@@ -346,7 +341,7 @@ def new_session(programme_id: int, cohort_id: int):
 def weekly_sessions(programme_id: int, cohort_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id)
     form = WeeklySessionsForm(data={"timezone": loaded.cohort.timezone})
-    sessions = attempt(form, lambda: commands.add_weekly_sessions(loaded.cohort, **form.repeat()))
+    sessions = run_form(form, lambda: commands.add_weekly_sessions(loaded.cohort, **form.repeat()))
     if sessions:
         flash(
             ngettext("%(num)d session is added.", "%(num)d sessions are added.", len(sessions)),
@@ -364,7 +359,7 @@ def weekly_sessions(programme_id: int, cohort_id: int):
 def edit_session(programme_id: int, cohort_id: int, session_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id, session_id)
     form = SessionForm(data=session_data(loaded.session))
-    if attempt(form, lambda: commands.update_session(loaded.session, form.details())):
+    if run_form(form, lambda: commands.update_session(loaded.session, form.details())):
         flash(_("The session is saved."), "success")
         return redirect(cohort_url(loaded))
     return render_form("organise/session_form.html", form, loaded=loaded)
@@ -379,7 +374,8 @@ def delete_session(programme_id: int, cohort_id: int, session_id: int):
     """GET asks for confirmation; POST deletes."""
     loaded = load(programme_id, can_edit_programme, cohort_id, session_id)
     if request.method == "POST":
-        commands.delete_session(loaded.session)
+        with transaction():
+            commands.delete_session(loaded.session)
         flash(_("The session is deleted."), "success")
         return redirect(cohort_url(loaded))
     return render_template("organise/session_delete.html", loaded=loaded)
@@ -405,7 +401,7 @@ def questions_url(loaded: Loaded) -> str:
 def new_question(programme_id: int, cohort_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id)
     form = QuestionForm()
-    if attempt(form, lambda: commands.add_question(loaded.cohort, form.details())):
+    if run_form(form, lambda: commands.add_question(loaded.cohort, form.details())):
         flash(_("The question is added."), "success")
         return redirect(questions_url(loaded))
     return render_form("organise/question_form.html", form, loaded=loaded, question=None)
@@ -417,7 +413,7 @@ def edit_question(programme_id: int, cohort_id: int, question_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id)
     question = _question(loaded, question_id)
     form = QuestionForm(data=question_data(question))
-    if attempt(form, lambda: commands.update_question(question, form.details())):
+    if run_form(form, lambda: commands.update_question(question, form.details())):
         flash(_("The question is saved."), "success")
         return redirect(questions_url(loaded))
     return render_form("organise/question_form.html", form, loaded=loaded, question=question)
@@ -430,7 +426,8 @@ def remove_question(programme_id: int, cohort_id: int, question_id: int):
     loaded = load(programme_id, can_edit_programme, cohort_id)
     question = _question(loaded, question_id)
     if request.method == "POST":
-        commands.remove_question(question)
+        with transaction():
+            commands.remove_question(question)
         flash(
             _("The question is removed. Answers given to it stay with the applications."),
             "success",
@@ -446,5 +443,6 @@ def move_question(programme_id: int, cohort_id: int, question_id: int):
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
         abort(400)
-    commands.move_question(_question(loaded, question_id), offset)
+    with transaction():
+        commands.move_question(_question(loaded, question_id), offset)
     return redirect(questions_url(loaded))
