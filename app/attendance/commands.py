@@ -29,7 +29,6 @@ from app.attendance.models import Attendance, AttendanceChange, AttendanceState,
 from app.attendance.queries import _attendance, collectors, find_ticket, own_attendees
 from app.attendance.rules import (
     ATTENDED,
-    ON_REGISTER,
     SELF_CHECKIN_GRACE,
     SELF_CHECKIN_OPENS_BEFORE,
     _same_name,
@@ -39,7 +38,7 @@ from app.attendance.rules import (
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.enrolment import lifecycle
-from app.enrolment.models import Attendee, Enrolment
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db
 from app.programmes.models import CohortSession
 
@@ -180,7 +179,9 @@ def _arrive(attendee_id: int, session_id: int, by_id, method, now) -> bool:
 
 
 def _check_on_register(attendee: Attendee, session: CohortSession) -> None:
-    if attendee.cohort_id != session.cohort_id or (attendee.enrolment.status not in ON_REGISTER):
+    if attendee.cohort_id != session.cohort_id or (
+        attendee.enrolment.status not in EnrolmentStatus.ON_REGISTER
+    ):
         raise not_on_register()
 
 
@@ -283,7 +284,7 @@ def check_in_by_code(
         return CheckIn(ScanOutcome.UNKNOWN)
     if enrolment.cohort_id != session.cohort_id:
         return CheckIn(ScanOutcome.WRONG_COHORT, enrolment)
-    if enrolment.status not in ON_REGISTER:
+    if enrolment.status not in EnrolmentStatus.ON_REGISTER:
         return CheckIn(ScanOutcome.NOT_CONFIRMED, enrolment)
     if not is_today(session, now):
         return CheckIn(ScanOutcome.NOT_TODAY, enrolment)

@@ -38,7 +38,6 @@ from sqlalchemy.orm import selectinload
 from app.attendance.models import Certificate
 from app.attendance.queries import marks_by_attendee
 from app.attendance.rules import (
-    ON_REGISTER,
     Tally,
     has_ended,
     meets,
@@ -105,7 +104,7 @@ def complete_cohort(cohort: Cohort, now: datetime | None = None) -> CompletionRe
     lock_cohort(cohort.id)
     enrolments = db.session.scalars(
         select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ON_REGISTER))
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(EnrolmentStatus.ON_REGISTER))
         .options(selectinload(Enrolment.attendees), selectinload(Enrolment.user))
         .order_by(Enrolment.id)
         .execution_options(populate_existing=True)

@@ -48,10 +48,10 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import User
 from app.attendance.models import Attendance, AttendanceWarning, Certificate, ExportLog
 from app.attendance.queries import completion_status, register_attendees
-from app.attendance.rules import ON_REGISTER, has_ended, tally
+from app.attendance.rules import has_ended, tally
 from app.attendance.words import COMPLETION_LABELS, state_label
 from app.core.db import utcnow
-from app.enrolment.models import Attendee, Enrolment, HouseholdMember
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession
 
@@ -129,7 +129,7 @@ def _local(moment: datetime | None, timezone: str) -> datetime | None:
 
 def _register_statement(session: CohortSession, sensitive: bool):
     account, marker = _account(), aliased(User, name="marker")
-    on_register = or_(Enrolment.status.in_(ON_REGISTER), Attendance.id.is_not(None))
+    on_register = or_(Enrolment.status.in_(EnrolmentStatus.ON_REGISTER), Attendance.id.is_not(None))
     return (
         select(
             Attendee.name,
@@ -222,7 +222,7 @@ def _matrix_statement(cohort: Cohort, sensitive: bool):
         .outerjoin(AttendanceWarning, AttendanceWarning.attendee_id == Attendee.id)
         .outerjoin(HouseholdMember, HouseholdMember.id == Attendee.household_member_id)
         .outerjoin(Attendance, Attendance.attendee_id == Attendee.id)
-        .where(Attendee.cohort_id == cohort.id, Enrolment.status.in_(ON_REGISTER))
+        .where(Attendee.cohort_id == cohort.id, Enrolment.status.in_(EnrolmentStatus.ON_REGISTER))
         .order_by(Attendee.name, Attendee.id)
     )
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import selectinload
 from app.attendance.models import AttendanceWarning
 from app.attendance.queries import marks_by_attendee
 from app.attendance.rules import (
-    ON_REGISTER,
     Tally,
     ended_sessions,
     share_decimal,
@@ -146,7 +145,10 @@ def due_cohorts(now: datetime) -> list[Cohort]:
             .where(
                 Cohort.warning_after_sessions.is_not(None),
                 exists().where(CohortSession.cohort_id == Cohort.id, CohortSession.ends_at > now),
-                exists().where(Enrolment.cohort_id == Cohort.id, Enrolment.status.in_(ON_REGISTER)),
+                exists().where(
+                    Enrolment.cohort_id == Cohort.id,
+                    Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
+                ),
             )
             .order_by(Cohort.id)
         )

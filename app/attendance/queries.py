@@ -23,7 +23,6 @@ from app.attendance.models import (
 )
 from app.attendance.rules import (
     ATTENDED,
-    ON_REGISTER,
     Marks,
     Tally,
     _same_name,
@@ -92,7 +91,7 @@ def own_attendees(session: CohortSession, user: User) -> list[Attendee]:
             .where(
                 Enrolment.cohort_id == session.cohort_id,
                 Enrolment.user_id == user.id,
-                Enrolment.status.in_(ON_REGISTER),
+                Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
             )
             .order_by(Attendee.id)
         )
@@ -241,7 +240,7 @@ def register(session: CohortSession, *, search: str | None = None) -> Register:
             .join(Attendee.enrolment)
             .where(
                 Attendee.cohort_id == session.cohort_id,
-                Enrolment.status.in_(ON_REGISTER),
+                Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
             )
             .options(
                 contains_eager(Attendee.enrolment).joinedload(Enrolment.user),
@@ -349,7 +348,7 @@ def register_attendees(cohort: Cohort):
     return (
         select(Attendee)
         .join(Enrolment, Enrolment.id == Attendee.enrolment_id)
-        .where(Attendee.cohort_id == cohort.id, Enrolment.status.in_(ON_REGISTER))
+        .where(Attendee.cohort_id == cohort.id, Enrolment.status.in_(EnrolmentStatus.ON_REGISTER))
         .order_by(Attendee.name, Attendee.id)
     )
 
@@ -445,7 +444,7 @@ def my_attendance(user: User, now: datetime | None = None) -> list[MyRecord]:
     attendees = db.session.scalars(
         select(Attendee)
         .join(Enrolment, Enrolment.id == Attendee.enrolment_id)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ON_REGISTER))
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(EnrolmentStatus.ON_REGISTER))
         .options(
             selectinload(Attendee.enrolment)
             .selectinload(Enrolment.cohort)

@@ -28,14 +28,11 @@ from flask import current_app
 
 from app.attendance.models import AttendanceState
 from app.core.db import utcnow
-from app.enrolment.models import EnrolmentStatus
 from app.programmes.models import Cohort, CohortSession
 from app.programmes.rules import cohort_dates, utc_to_local
 
 A = AttendanceState
 
-#: Enrolments whose attendees are on the register.
-ON_REGISTER = (EnrolmentStatus.CONFIRMED, EnrolmentStatus.COMPLETED)
 ATTENDED = frozenset({AttendanceState.PRESENT, AttendanceState.LATE})
 
 #: One attendee's marks: session id -> state (a session without a mark is absent here).

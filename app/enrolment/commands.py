@@ -31,7 +31,6 @@ from app.enrolment.models import (
     ReviewComment,
 )
 from app.enrolment.queries import (
-    QUEUE_FILTERS,
     SCORES,
     TeacherDetails,
     _place_title,
@@ -356,7 +355,6 @@ def apply(
     return lifecycle.save_application(user, cohort, details, submit=submit)
 
 
-QUEUE_FILTERS += (S.EXPIRED, S.CANCELLED)
 MAX_COMMENT_LENGTH = 4000
 MAX_MESSAGE_LENGTH = 4000
 MAX_REASON_LENGTH = 1000

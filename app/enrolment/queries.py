@@ -9,11 +9,11 @@ they are about.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -26,7 +26,9 @@ from app.enrolment.models import (
     EnrolmentStatus,
     HouseholdMember,
     PersonKind,
+    ReviewComment,
 )
+from app.enrolment.rules import ME, Party, TeacherDetails, eligibility_problems, person_key
 from app.enrolment.words import YES_NO_LABELS
 from app.extensions import db
 from app.programmes import rules
@@ -39,16 +41,6 @@ from app.programmes.models import (
     ProgrammeStatus,
     QuestionKind,
 )
-from app.programmes.words import enrolment_state_text
-
-S = EnrolmentStatus
-
-from datetime import timedelta
-
-from sqlalchemy import func
-
-from app.enrolment.models import EnrolmentStatus, ReviewComment
-from app.enrolment.rules import ME, Party, TeacherDetails, eligibility_problems, person_key
 from app.programmes.rules import (
     EnrolmentState,
     cohort_dates,
@@ -56,6 +48,9 @@ from app.programmes.rules import (
     is_upcoming,
     upcoming_cohorts,
 )
+from app.programmes.words import enrolment_state_text
+
+S = EnrolmentStatus
 
 
 def waitlist(cohort: Cohort) -> list[Enrolment]:
@@ -336,8 +331,8 @@ def home_countries_text(cohort: Cohort) -> str | None:
     return ", ".join(sorted((country_name(code) for code in codes), key=str.casefold))
 
 
-#: The states of an application the team sees; drafts are the applicant's own business.
-REVIEW_STATUSES = (
+#: The states the review queue filters by, in the order a reviewer thinks of them.
+QUEUE_FILTERS = (
     S.SUBMITTED,
     S.WAITLISTED,
     S.OFFERED,
@@ -346,10 +341,7 @@ REVIEW_STATUSES = (
     S.DECLINED,
     S.EXPIRED,
     S.CANCELLED,
-    S.COMPLETED,
 )
-#: The states the review queue filters by, in the order a reviewer thinks of them.
-QUEUE_FILTERS = (S.SUBMITTED, S.WAITLISTED, S.OFFERED, S.CONFIRMED, S.REJECTED, S.DECLINED)
 SCORES = (1, 2, 3, 4, 5)
 #: Default time to answer an offer.
 OFFER_DAYS = 7
@@ -411,7 +403,7 @@ def applications(cohort: Cohort, filters: QueueFilters = QueueFilters()) -> list
     statement = (
         select(Enrolment)
         .outerjoin(User, Enrolment.user_id == User.id)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(REVIEW_STATUSES))
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(S.REVIEWABLE))
         .options(selectinload(Enrolment.user))
         .order_by(Enrolment.submitted_at, Enrolment.id)
     )
@@ -440,7 +432,7 @@ def applicant_countries(cohort: Cohort) -> list[str]:
             select(Enrolment.home_country)
             .where(
                 Enrolment.cohort_id == cohort.id,
-                Enrolment.status.in_(REVIEW_STATUSES),
+                Enrolment.status.in_(S.REVIEWABLE),
                 Enrolment.home_country.is_not(None),
             )
             .distinct()
@@ -450,7 +442,7 @@ def applicant_countries(cohort: Cohort) -> list[str]:
 
 def application_of(cohort: Cohort, enrolment: Enrolment) -> bool:
     """Whether the team may see the enrolment as an application of this cohort."""
-    return enrolment.cohort_id == cohort.id and enrolment.status in REVIEW_STATUSES
+    return enrolment.cohort_id == cohort.id and enrolment.status in S.REVIEWABLE
 
 
 def applications_by_ids(cohort: Cohort, ids: list[int]) -> list[Enrolment] | None:
@@ -464,7 +456,7 @@ def applications_by_ids(cohort: Cohort, ids: list[int]) -> list[Enrolment] | Non
             .where(
                 Enrolment.id.in_(wanted),
                 Enrolment.cohort_id == cohort.id,
-                Enrolment.status.in_(REVIEW_STATUSES),
+                Enrolment.status.in_(S.REVIEWABLE),
             )
             .order_by(Enrolment.submitted_at, Enrolment.id)
         )

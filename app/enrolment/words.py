@@ -4,24 +4,22 @@ Organisers see each session on the clock of the place where it happens, with tha
 time zone's name, since that is the time they announce and plan for.
 """
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
-from app.core.templating import template_helpers
-from app.enrolment.models import Enrolment, EnrolmentStatus
-
-S = EnrolmentStatus
-
 from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.core.i18n import N_
-from app.enrolment.models import EnrolmentStatus, PersonKind
+from app.core.templating import template_helpers
+from app.enrolment.models import Enrolment, EnrolmentStatus, PersonKind
 from app.enrolment.rules import asks_for_school, has_ticket, shows_online_links
 from app.programmes.models import Cohort, EnrolmentMode, Programme, ProgrammeKind
 from app.programmes.rules import EnrolmentState
+
+S = EnrolmentStatus
+
 
 ENROLMENT_STATUS_LABELS = {
     S.DRAFT: _l("Draft"),

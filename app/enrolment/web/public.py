@@ -41,6 +41,7 @@ def programme(slug: str):
     page = queries.programme_page(visible_programme_or_404(slug), current_user)
     return render_template("catalogue/programme.html", page=page, programme=page.programme)
 
+
 # Booking ---------------------------------------------------------------------------------
 
 
