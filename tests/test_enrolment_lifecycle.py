@@ -588,6 +588,27 @@ def test_can_the_team_move_a_booking_to_another_cohort(
     assert "Saturday is cancelled." in outbox("enrolment_moved")[0].body_text
 
 
+def test_does_a_moved_booking_keep_who_may_collect_the_children(
+    make_programme, make_cohort, make_session, household, make_user
+):
+    programme = make_programme()
+    saturday, sunday = make_cohort(programme), make_cohort(programme)
+    for cohort in (saturday, sunday):
+        make_session(cohort, utcnow() + timedelta(days=20))
+    guardian, members = household(children=1, adults=1)
+    with transaction():
+        booked = lifecycle.book(
+            guardian,
+            saturday,
+            Party(members=tuple(members)),
+            authorised_collectors=("Grandma Rose", "Uncle Ben"),
+        )
+    with transaction():
+        moved = lifecycle.move(booked, sunday, by=make_user(), reason="Saturday is cancelled.")
+    db.session.expire_all()
+    assert moved.authorised_collectors == ["Grandma Rose", "Uncle Ben"]
+
+
 def test_does_withdrawing_a_draft_send_no_email(summer_school, make_user, outbox):
     student = make_user()
     with transaction():

@@ -30,6 +30,7 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
+from app.enrolment import rules as enrolment_rules
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.enrolment.notifications import notify
 from app.enrolment.queries import waitlist
@@ -249,7 +250,7 @@ def cancel(
     now = now or utcnow()
     lock_cohort(enrolment.cohort_id)
     db.session.refresh(enrolment)
-    if not enrolment.is_active:
+    if not enrolment_rules.may("cancel", enrolment.status):
         raise refusal("invalid_transition")
     was_draft = enrolment.status == S.DRAFT
     freed = _leave(enrolment, S.CANCELLED, now)
@@ -282,7 +283,7 @@ def move(
     for cohort_id in sorted({enrolment.cohort_id, target.id}):  # one order: no deadlock
         lock_cohort(cohort_id)
     db.session.refresh(enrolment)
-    if enrolment.status not in {S.CONFIRMED, S.WAITLISTED}:
+    if not enrolment_rules.may("move", enrolment.status):
         raise refusal("invalid_transition")
     party = [(a.household_member_id, a.user_id, a.name, a.is_child) for a in enrolment.attendees]
     if _leave(enrolment, S.CANCELLED, now):
@@ -297,6 +298,7 @@ def move(
         emergency_contact_name=enrolment.emergency_contact_name,
         emergency_contact_phone=enrolment.emergency_contact_phone,
         photo_consent=enrolment.photo_consent,
+        authorised_collectors=list(enrolment.authorised_collectors),
         attendees=[
             Attendee(
                 cohort_id=target.id,
@@ -319,7 +321,7 @@ def complete(enrolment: Enrolment, now: datetime) -> bool:
     """A confirmed enrolment of an ended cohort becomes completed: its seats go back
     and its people's places end. The caller holds the cohort lock and commits.
     False when it was not confirmed (nothing changes)."""
-    if enrolment.status != S.CONFIRMED:
+    if not enrolment_rules.may("complete", enrolment.status):
         return False
     _leave(enrolment, S.COMPLETED, now)
     return True
@@ -447,13 +449,13 @@ def draft_application(user: User, cohort: Cohort) -> Enrolment | None:
     )
 
 
-def _decide(enrolments: Iterable[Enrolment], allowed: set[EnrolmentStatus], change) -> list:
+def _decide(enrolments: Iterable[Enrolment], transition: str, change) -> list:
     """Apply `change` to each enrolment under the cohort lock; all of them or none."""
     changed = []
     for enrolment in enrolments:
         lock_cohort(enrolment.cohort_id)
         db.session.refresh(enrolment)
-        if enrolment.status not in allowed:
+        if not enrolment_rules.may(transition, enrolment.status):
             raise refusal("invalid_transition")
         change(enrolment)
         changed.append(enrolment)
@@ -479,7 +481,7 @@ def make_offers(
         enrolment.offer_expires_at = deadline
         _notify(enrolment, "offered")
 
-    return _decide(enrolments, {S.SUBMITTED, S.WAITLISTED}, offer)
+    return _decide(enrolments, "offer", offer)
 
 
 def waitlist_applications(
@@ -492,7 +494,7 @@ def waitlist_applications(
         enrolment.waitlisted_at = now
         _notify(enrolment, "waitlisted")
 
-    return _decide(enrolments, {S.SUBMITTED}, to_waitlist)
+    return _decide(enrolments, "waitlist", to_waitlist)
 
 
 def reject_applications(
@@ -505,7 +507,7 @@ def reject_applications(
         enrolment.decision_message = message
         _notify(enrolment, "rejected", message=message)
 
-    return _decide(enrolments, {S.SUBMITTED, S.WAITLISTED}, reject)
+    return _decide(enrolments, "reject", reject)
 
 
 def accept_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
@@ -518,7 +520,7 @@ def accept_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment
         enrolment.offer_expires_at = None
         _notify(enrolment, "confirmed")
 
-    return _decide([enrolment], {S.OFFERED}, accept)[0]
+    return _decide([enrolment], "accept_offer", accept)[0]
 
 
 def decline_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
@@ -528,7 +530,7 @@ def decline_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolmen
         _leave(enrolment, S.DECLINED, now)
         promote_waitlist(enrolment.cohort, now)
 
-    return _decide([enrolment], {S.OFFERED}, decline)[0]
+    return _decide([enrolment], "decline_offer", decline)[0]
 
 
 def expire_offers(now: datetime | None = None) -> int:
@@ -543,7 +545,10 @@ def expire_offers(now: datetime | None = None) -> int:
         with transaction():
             lock_cohort(enrolment.cohort_id)
             db.session.refresh(enrolment)
-            if enrolment.status == S.OFFERED and enrolment.offer_expires_at <= now:
+            if (
+                enrolment_rules.may("expire", enrolment.status)
+                and enrolment.offer_expires_at <= now
+            ):
                 _leave(enrolment, S.EXPIRED, now)
                 _notify(enrolment, "expired")
                 promote_waitlist(enrolment.cohort, now)

@@ -184,17 +184,34 @@ def answer_field(question: CohortQuestion) -> str:
     return f"answer_{question.id}"
 
 
-#: The decisions the team can make on applications.
-ACCEPT, WAITLIST, REJECT = "accept", "waitlist", "reject"
-
-#: The states each decision applies to (as `lifecycle` allows them).
-DECIDABLE = {
-    ACCEPT: {S.SUBMITTED, S.WAITLISTED},
-    WAITLIST: {S.SUBMITTED},
-    REJECT: {S.SUBMITTED, S.WAITLISTED},
+#: Every change of state the lifecycle makes, and the states it may start from. The
+#: lifecycle refuses any other ("invalid_transition"); the review queue offers exactly
+#: the decisions these allow.
+TRANSITIONS: dict[str, frozenset[EnrolmentStatus]] = {
+    "offer": frozenset({S.SUBMITTED, S.WAITLISTED}),
+    "waitlist": frozenset({S.SUBMITTED}),
+    "reject": frozenset({S.SUBMITTED, S.WAITLISTED}),
+    "accept_offer": frozenset({S.OFFERED}),
+    "decline_offer": frozenset({S.OFFERED}),
+    "expire": frozenset({S.OFFERED}),
+    "cancel": S.ACTIVE,
+    "move": frozenset({S.CONFIRMED, S.WAITLISTED}),
+    "complete": frozenset({S.CONFIRMED}),
 }
+
+#: The decisions the team makes in the review queue (form values), and the
+#: transition each one is.
+ACCEPT, WAITLIST, REJECT = "accept", "waitlist", "reject"
+DECISIONS = {ACCEPT: "offer", WAITLIST: "waitlist", REJECT: "reject"}
+
+
+def may(transition: str, status: EnrolmentStatus) -> bool:
+    """Does the lifecycle allow `transition` from `status`?"""
+    return status in TRANSITIONS[transition]
 
 
 def possible_actions(enrolment: Enrolment) -> set[str]:
     """The decisions the team can still make about one application."""
-    return {action for action, states in DECIDABLE.items() if enrolment.status in states}
+    return {
+        decision for decision, transition in DECISIONS.items() if may(transition, enrolment.status)
+    }
