@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
@@ -73,12 +74,13 @@ def school(make_user, make_programme, make_cohort, make_session):
     applications = []
     for name, country in [("Ana Ruiz", "CO"), ("Bruno Díaz", "MX"), ("Carla Soto", "CL")]:
         details = ApplicationDetails("Universidad Nacional", country, "masters", STATEMENT, {})
-        applications.append(
-            lifecycle.save_application(make_user(name=name), cohort, details, submit=True)
-        )
-    lifecycle.make_offers([applications[0]], deadline=utcnow() + timedelta(days=7))
-    applications[1].score = 4
-    db.session.commit()
+        with transaction():
+            applications.append(
+                lifecycle.save_application(make_user(name=name), cohort, details, submit=True)
+            )
+    with transaction():
+        lifecycle.make_offers([applications[0]], deadline=utcnow() + timedelta(days=7))
+        applications[1].score = 4
 
     booking = make_cohort(programme, name="Taster day", capacity=2)
     make_session(booking, utcnow() + timedelta(days=30))
@@ -87,8 +89,10 @@ def school(make_user, make_programme, make_cohort, make_session):
         adult = HouseholdMember(owner=guardian, kind=PersonKind.ADULT, name=f"Adult {n}")
         db.session.add(adult)
         db.session.commit()
-        place = lifecycle.book(guardian, booking, Party(members=(adult,)))
-    lifecycle.cancel(place, by=lead, reason="The bus is full.")
+        with transaction():
+            place = lifecycle.book(guardian, booking, Party(members=(adult,)))
+    with transaction():
+        lifecycle.cancel(place, by=lead, reason="The bus is full.")
     return programme, cohort, booking, applications
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.models import HouseholdMember, PersonKind
 from app.enrolment.rules import Party
@@ -76,13 +77,14 @@ def test_does_the_booking_form_count_seats_as_people_are_chosen(page, family, lo
 def test_are_the_participant_pages_accessible(device, family, log_in):
     guardian, cohort = family
     sam = db.session.scalar(select(HouseholdMember).where(HouseholdMember.name == "Sam"))
-    enrolment = lifecycle.book(
-        guardian,
-        cohort,
-        Party(members=(sam,), account_holder=True),
-        emergency_contact_name="Grace Hopper",
-        emergency_contact_phone="+44 20 7946 0000",
-    )
+    with transaction():
+        enrolment = lifecycle.book(
+            guardian,
+            cohort,
+            Party(members=(sam,), account_holder=True),
+            emergency_contact_name="Grace Hopper",
+            emergency_contact_phone="+44 20 7946 0000",
+        )
     log_in(device, "ada@example.org")
     audit = Audit(device)
 
