@@ -57,8 +57,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
     PASSWORD_RESET_MAX_AGE = 3600
-    #: Days a waitlisted applicant has to answer an offer made when a seat frees up.
-    OFFER_DAYS_FROM_WAITLIST = int(os.environ.get("OFFER_DAYS_FROM_WAITLIST", "7"))
+    #: Days an applicant has to answer an offer: the review form's default deadline,
+    #: and the deadline of offers made when a seat frees up.
+    OFFER_DAYS = int(os.environ.get("OFFER_DAYS", "7"))
     #: How long before an offer's deadline its reminder goes out.
     OFFER_REMINDER_HOURS = int(os.environ.get("OFFER_REMINDER_HOURS", "48"))
 

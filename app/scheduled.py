@@ -28,6 +28,6 @@ class ScheduledReport:
 def run_scheduled(now: datetime | None = None) -> ScheduledReport:
     """Offers first (expire, remind), then cohorts that ended lately, then warnings."""
     now = now or utcnow()
-    expired, reminded = lifecycle.run_scheduled(now)
+    expired, reminded = lifecycle.expire_offers(now), lifecycle.remind_expiring_offers(now)
     completion = complete_ended_cohorts(now, since=now - SCHEDULED_LOOKBACK)
     return ScheduledReport(expired, reminded, completion, warn_low_attendance(now))

@@ -21,19 +21,18 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import segno
 from babel.dates import format_interval
 from flask import abort, current_app
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.attendance.models import Certificate
-from app.core.db import MAX_INTEGER
+from app.core.db import is_row_id
+from app.core.qr import qr_image
 from app.extensions import db
 
 FONT = "NotoSans"
@@ -54,9 +53,7 @@ MUTED = (74, 85, 99)
 
 def own_certificate_or_404(user: User, certificate_id: int) -> Certificate:
     """The user's own certificate; anyone else's is 404, as if it did not exist."""
-    certificate = (
-        db.session.get(Certificate, certificate_id) if 0 < certificate_id <= MAX_INTEGER else None
-    )
+    certificate = db.session.get(Certificate, certificate_id) if is_row_id(certificate_id) else None
     if certificate is None or certificate.attendee.enrolment.user_id != user.id:
         abort(404)
     return certificate
@@ -112,12 +109,6 @@ def days_text(stated: Facts) -> str:
 def hours_text(hours: Decimal) -> str:
     """7.5 -> "7.5", 6.0 -> "6": CPD hours as people write them."""
     return f"{hours.normalize():f}"
-
-
-def qr_svg(url: str, title: str) -> Markup:
-    """The verification link as an inline SVG QR code (no request leaves the page)."""
-    code = segno.make(url, error="m", micro=False)
-    return Markup(code.svg_inline(omitsize=True, border=2, light="#fff", title=title))
 
 
 # The PDF -------------------------------------------------------------------------------
@@ -237,8 +228,6 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf.set_font(pdf.face, "", 8)
     check = _("Check that it is genuine: %(url)s", url=verify_url)
     pdf.cell(160, 6, pdf.printable(check), new_x=XPos.LMARGIN)
-    png = io.BytesIO()
-    segno.make(verify_url, error="m", micro=False).save(png, kind="png", scale=8, border=2)
-    png.seek(0)
+    png = io.BytesIO(qr_image(verify_url, "png", border=2))
     pdf.image(png, x=width - 24 - qr_size, y=foot_y, w=qr_size, h=qr_size)
     return bytes(pdf.output())

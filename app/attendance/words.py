@@ -1,11 +1,9 @@
 """Attendance as people read it: a cohort's matrix for its team, and a participant's
 own attendance and certificates (the partial on /me/)."""
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
-import segno
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -210,13 +208,6 @@ def self_check_in_answer(result, session) -> Answer:
         ),
     }[outcome]
     return Answer("bad", "✗", str(title), str(detail))
-
-
-def qr_svg(text: str) -> bytes:
-    """A QR code as an SVG image, dark on white, with a quiet zone around it."""
-    out = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(out, kind="svg", scale=8, border=4)
-    return out.getvalue()
 
 
 #: Template globals of the attendance pages.

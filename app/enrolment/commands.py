@@ -435,9 +435,6 @@ def _decide(
                 field="offer_deadline",
             )
         deadline = rules.local_to_utc(decision.offer_deadline, cohort.timezone)
-        if deadline <= now:
-            message = lifecycle.MESSAGES["deadline_past"]
-            raise Refusal("deadline_past", message, field="offer_deadline")
         return lifecycle.make_offers(enrolments, deadline=deadline, now=now)
     if decision.action == WAITLIST:
         return lifecycle.waitlist_applications(enrolments, now=now)

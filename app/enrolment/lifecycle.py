@@ -227,9 +227,7 @@ def promote_waitlist(cohort: Cohort, now: datetime) -> list[Enrolment]:
             _notify(enrolment, "promoted")
         else:
             enrolment.status = S.OFFERED
-            enrolment.offer_expires_at = now + timedelta(
-                days=current_app.config["OFFER_DAYS_FROM_WAITLIST"]
-            )
+            enrolment.offer_expires_at = now + timedelta(days=current_app.config["OFFER_DAYS"])
             _notify(enrolment, "offered")
         enrolment.waitlisted_at = None
         promoted.append(enrolment)
@@ -471,7 +469,7 @@ def make_offers(
     """
     now = now or utcnow()
     if deadline <= now:
-        raise refusal("deadline_past")
+        raise Refusal("deadline_past", MESSAGES["deadline_past"], field="offer_deadline")
 
     def offer(enrolment: Enrolment) -> None:
         if not _take_seats(enrolment.cohort, enrolment.seats):
@@ -573,12 +571,6 @@ def remind_expiring_offers(now: datetime | None = None) -> int:
             enrolment.offer_reminded_at = now
             _notify(enrolment, "offer_reminder")
     return len(offers)
-
-
-def run_scheduled(now: datetime | None = None) -> tuple[int, int]:
-    """The periodic job: expire overdue offers, then remind the ones about to expire."""
-    now = now or utcnow()
-    return expire_offers(now), remind_expiring_offers(now)
 
 
 # Messages ------------------------------------------------------------------------------

@@ -11,14 +11,15 @@ they are about.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.core.db import MAX_INTEGER, utcnow
+from app.core.db import is_row_id, utcnow
 from app.core.i18n import country_name
+from app.core.web import get_or_404
 from app.enrolment.models import (
     ACTIVE_STATUSES,
     Attendee,
@@ -28,7 +29,7 @@ from app.enrolment.models import (
     PersonKind,
     ReviewComment,
 )
-from app.enrolment.rules import ME, Party, TeacherDetails, eligibility_problems, person_key
+from app.enrolment.rules import ME, Party, eligibility_problems, person_key
 from app.enrolment.words import YES_NO_LABELS
 from app.extensions import db
 from app.programmes import rules
@@ -84,33 +85,26 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
 # Loading with an owner check -----------------------------------------------------------
 
 
-def _check_id(object_id: int) -> None:
-    # Ids beyond any integer column would make the database driver fail with a 500.
-    if not 0 < object_id <= MAX_INTEGER:
-        abort(404)
-
-
 def own_enrolment_or_404(user: User, enrolment_id: int) -> Enrolment:
     """The user's own enrolment; anyone else's is 404, as if it did not exist."""
-    _check_id(enrolment_id)
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.user_id != user.id:
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    if enrolment.user_id != user.id:
         abort(404)
     return enrolment
 
 
 def own_member_or_404(user: User, member_id: int) -> HouseholdMember:
     """A member of the user's own household; anyone else's is 404."""
-    _check_id(member_id)
-    member = db.session.get(HouseholdMember, member_id)
-    if member is None or member.owner_id != user.id:
+    member = get_or_404(HouseholdMember, member_id)
+    if member.owner_id != user.id:
         abort(404)
     return member
 
 
 def published_cohort_or_404(slug: str, cohort_id: int) -> Cohort:
     """A cohort with sessions of the published programme `slug`, else 404."""
-    _check_id(cohort_id)
+    if not is_row_id(cohort_id):
+        abort(404)
     cohort = db.session.scalar(
         select(Cohort)
         .join(Cohort.programme)
@@ -158,15 +152,6 @@ def active_places(member: HouseholdMember) -> list[Enrolment]:
 
 def _place_title(enrolment: Enrolment) -> str:
     return enrolment.cohort.full_title
-
-
-def teacher_details_of(user: User) -> TeacherDetails:
-    return TeacherDetails(
-        school_name=user.school_name,
-        school_phase=user.school_phase,
-        school_subject=user.school_subject,
-        professional_ref=user.professional_ref,
-    )
 
 
 def already_booked(cohort: Cohort, user: User, members: list[HouseholdMember]) -> set[str]:
@@ -343,8 +328,6 @@ QUEUE_FILTERS = (
     S.CANCELLED,
 )
 SCORES = (1, 2, 3, 4, 5)
-#: Default time to answer an offer.
-OFFER_DAYS = 7
 
 
 # Seats ---------------------------------------------------------------------------------
@@ -448,7 +431,7 @@ def application_of(cohort: Cohort, enrolment: Enrolment) -> bool:
 def applications_by_ids(cohort: Cohort, ids: list[int]) -> list[Enrolment] | None:
     """The cohort's applications with these ids, in queue order; None if any id is not one."""
     wanted = set(ids)
-    if not wanted or not all(0 < i <= MAX_INTEGER for i in wanted):
+    if not wanted or not all(is_row_id(i) for i in wanted):
         return None
     found = list(
         db.session.scalars(
@@ -501,8 +484,10 @@ def comments(enrolment: Enrolment) -> list[ReviewComment]:
 
 
 def default_offer_deadline(cohort: Cohort, now: datetime | None = None) -> datetime:
-    """A week from now, on the hour, as a wall-clock time where the cohort meets (naive)."""
-    later = rules.utc_to_local((now or utcnow()) + timedelta(days=OFFER_DAYS), cohort.timezone)
+    """`OFFER_DAYS` from now (a week unless configured), on the hour, as a wall-clock
+    time where the cohort meets (naive)."""
+    days = current_app.config["OFFER_DAYS"]
+    later = rules.utc_to_local((now or utcnow()) + timedelta(days=days), cohort.timezone)
     return later.replace(minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(hours=1)
 
 

@@ -6,7 +6,7 @@ time zone's name, since that is the time they announce and plan for.
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -126,11 +126,6 @@ def party_names(enrolment: Enrolment) -> str:
     return ", ".join(attendee.name for attendee in enrolment.attendees)
 
 
-def has_endpoint(endpoint: str) -> bool:
-    """Whether a page exists in this build (the application form comes separately)."""
-    return endpoint in current_app.view_functions
-
-
 def cancel_question(enrolment: Enrolment) -> str:
     """The question the cancel page asks, in the words of the enrolment's state."""
     if enrolment.status in {S.DRAFT, S.SUBMITTED}:
@@ -195,12 +190,8 @@ def cohort_action(
         yours = str(_YOURS.get(mine.status, place_status_label(mine.status)))
         yours_url = url_for("enrolment_participant.detail", enrolment_id=mine.id)
     if cohort.enrolment_mode == EnrolmentMode.APPLICATION:
-        apply_url = (
-            url_for("enrolment_public.apply", slug=programme.slug, cohort_id=cohort.id)
-            if has_endpoint("enrolment_public.apply")
-            else None
-        )
-        if apply_url is None or state != EnrolmentState.OPEN:
+        apply_url = url_for("enrolment_public.apply", slug=programme.slug, cohort_id=cohort.id)
+        if state != EnrolmentState.OPEN:
             return CohortAction(yours, yours_url)
         if mine is None:
             return CohortAction(label=_("Apply"), url=apply_url)
@@ -230,7 +221,6 @@ template_helpers(
         "place_in_line": place_in_line,
         "seat_count": seat_count,
         "party_names": party_names,
-        "has_endpoint": has_endpoint,
         "cancel_question": cancel_question,
         "cancel_label": cancel_label,
         "cohort_action": cohort_action,

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User, user_by_email
-from app.core.db import MAX_INTEGER
+from app.core.db import is_row_id
 from app.core.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
 from app.core.refusal import Refusal
 from app.extensions import db
@@ -254,7 +254,7 @@ def _checked_programme(
             "city",
             _l("Enter the city where it happens, or make it online."),
         )
-    partner_ids = {i for i in details.partner_ids if 0 < i <= MAX_INTEGER}
+    partner_ids = {i for i in details.partner_ids if is_row_id(i)}
     partners = (
         list(db.session.scalars(select(Organisation).where(Organisation.id.in_(partner_ids))))
         if partner_ids

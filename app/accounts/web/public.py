@@ -25,10 +25,6 @@ def auth_rate_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
 
 
-def redirect_next():
-    return redirect_to_safe(request.args.get("next"))
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(auth_rate_limit, methods=["POST"])
 def signup():
@@ -39,7 +35,7 @@ def signup():
     if user:
         login_user(user)
         flash(_("Welcome to Convene, %(name)s.", name=user.name), "success")
-        return redirect_next()
+        return redirect_to_safe(request.args.get("next"))
     return render_template("auth/signup.html", form=form), form_status(form)
 
 
@@ -55,7 +51,7 @@ def _register(form: SignupForm):
 @limiter.limit(auth_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect_next()
+        return redirect_to_safe(request.args.get("next"))
     form = LoginForm()
     if form.validate_on_submit():
         user = commands.authenticate(form.email.data, form.password.data)
@@ -66,7 +62,7 @@ def login():
             with transaction():
                 commands.record_login(user)
             flash(_("You are logged in."), "success")
-            return redirect_next()
+            return redirect_to_safe(request.args.get("next"))
     return render_template("auth/login.html", form=form), form_status(form)
 
 

@@ -27,11 +27,11 @@ from app.attendance.forms import CheckOutForm, MarkForm, ScanForm, SelfCheckInSw
 from app.attendance.models import AttendanceState
 from app.attendance.words import (
     Answer,
-    qr_svg,
     scan_answer,
     state_label,
 )
 from app.core.db import utcnow
+from app.core.qr import qr_image
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.core.web import get_or_404, show_errors
@@ -272,5 +272,5 @@ def self_checkin_code(programme_id: int, cohort_id: int, session_id: int):
         _external=True,
     )
     return Response(
-        qr_svg(address), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
+        qr_image(address, "svg"), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
     )

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from app.accounts.models import User
 from app.attendance import certificates, queries
+from app.core.qr import qr_inline_svg
 from app.enrolment.web.participant import MY_CONVENE_SECTIONS
 
 bp = Blueprint("attendance_participant", __name__)
@@ -39,7 +40,7 @@ def my_certificate(certificate_id: int):
         stated=stated,
         days=certificates.days_text(stated),
         verify_url=verify_url,
-        qr=certificates.qr_svg(verify_url, _("Link to check this certificate")),
+        qr=qr_inline_svg(verify_url, _("Link to check this certificate"), border=2),
     )
 
 

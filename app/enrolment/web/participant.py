@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -22,7 +21,7 @@ from app.core.outbox import absolute_url
 from app.core.refusal import Refusal
 from app.core.security import is_safe_next
 from app.core.transaction import transaction
-from app.core.web import render_form
+from app.core.web import calendar_response, render_form
 from app.enrolment import commands, queries, rules, tickets
 from app.enrolment.forms import (
     CancelForm,
@@ -244,9 +243,4 @@ def calendar(enrolment_id: int):
         page_url=absolute_url("enrolment_participant.detail", enrolment_id=enrolment.id),
         with_online_links=rules.shows_online_links(enrolment),
     )
-    response = make_response(calendar.to_ical())
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{ical.calendar_filename(cohort)}"'
-    )
-    return response
+    return calendar_response(calendar, ical.calendar_filename(cohort))

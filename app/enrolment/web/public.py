@@ -1,7 +1,7 @@
 """A programme's public page with its cohorts, and the pages that enrol in one:
 book places, or apply (signing in on the way)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,7 +22,6 @@ from app.enrolment.forms import (
 from app.enrolment.models import EnrolmentStatus
 from app.enrolment.web.participant import _to_detail, _user
 from app.enrolment.words import (
-    has_endpoint,
     seat_count_labels,
 )
 from app.programmes.models import EnrolmentMode
@@ -51,9 +50,7 @@ def enrol(slug: str, cohort_id: int):
     """Book places in a booking-mode cohort: confirmed, or waitlisted as one party."""
     cohort = queries.published_cohort_or_404(slug, cohort_id)
     if cohort.enrolment_mode == EnrolmentMode.APPLICATION:
-        if has_endpoint("enrolment_public.apply"):
-            return redirect(url_for("enrolment_public.apply", slug=slug, cohort_id=cohort.id))
-        abort(404)
+        return redirect(url_for("enrolment_public.apply", slug=slug, cohort_id=cohort.id))
     user = _user()
     teacher = rules.asks_for_school(cohort)
     members = [] if teacher else queries.household(user)

@@ -3,9 +3,10 @@
 A programme's own page, with what a visitor can do in each cohort, is enrolment's
 (`app.enrolment.web.public`)."""
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
+from app.core.web import calendar_response
 from app.programmes import ical, queries
 from app.programmes.forms import CatalogueFilterForm
 from app.programmes.models import Programme
@@ -42,9 +43,4 @@ def cohort_calendar(slug: str, cohort_id: int):
     calendar = ical.cohort_calendar(
         cohort, page_url=url_for("enrolment_public.programme", slug=programme.slug, _external=True)
     )
-    response = make_response(calendar.to_ical())
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{ical.calendar_filename(cohort)}"'
-    )
-    return response
+    return calendar_response(calendar, ical.calendar_filename(cohort))
