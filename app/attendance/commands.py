@@ -35,12 +35,14 @@ from app.attendance.rules import (
     code_is_valid,
     is_today,
 )
+from app.core.actions import record
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.enrolment import lifecycle
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db
 from app.programmes.models import CohortSession
+from app.programmes.rules import utc_to_local
 
 A = AttendanceState
 
@@ -151,14 +153,20 @@ def _change_state(attendance: Attendance, state: AttendanceState, by_id, method,
     return True
 
 
-def _set_state(attendee_id: int, session_id: int, state, by_id, method, now) -> None:
-    """The pair's mark becomes `state`, whoever else is marking it at the same time."""
+def _set_state(attendee_id: int, session_id: int, state, by_id, method, now):
+    """The pair's mark becomes `state`, whoever else is marking it at the same time.
+
+    The state it had when this call changed it, or None (a first mark, or no change).
+    """
     if _insert_mark(session_id, attendee_id, state, method, by_id, now):
-        return
+        return None
     for _ in range(_RETRIES):
         existing = _attendance(session_id, attendee_id)
-        if existing.state == state or _change_state(existing, state, by_id, method, now):
-            return
+        old = existing.state
+        if old == state:
+            return None
+        if _change_state(existing, state, by_id, method, now):
+            return old
     raise mark_busy()
 
 
@@ -198,7 +206,20 @@ def mark(
     of it (kept in the audit trail). Marking the same state again changes nothing."""
     now = now or utcnow()
     _check_on_register(attendee, session)
-    _set_state(attendee.id, session.id, AttendanceState(state), by.id, method, now)
+    state = AttendanceState(state)
+    old = _set_state(attendee.id, session.id, state, by.id, method, now)
+    if old is not None and now > session.ends_at:
+        # A correction: the register keeps its AttendanceChange, the log the decision.
+        record(
+            "attendance_corrected",
+            cohort_id=session.cohort_id,
+            enrolment_id=attendee.enrolment_id,
+            actor_id=by.id,
+            name=attendee.name,
+            session=utc_to_local(session.starts_at, session.timezone).date().isoformat(),
+            from_state=AttendanceState(old).value,
+            to_state=state.value,
+        )
     return _attendance(session.id, attendee.id)
 
 

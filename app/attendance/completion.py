@@ -44,6 +44,7 @@ from app.attendance.rules import (
     share_decimal,
     tally,
 )
+from app.core.actions import record
 from app.core.db import utcnow
 from app.core.outbox import absolute_url, queue_mail
 from app.core.transaction import transaction
@@ -132,6 +133,12 @@ def complete_cohort(cohort: Cohort, now: datetime | None = None) -> CompletionRe
             report.enrolments += 1
         report.certificates += len(issued)
         if newly_completed or issued:
+            record(
+                "complete" if newly_completed else "certificates",
+                cohort_id=cohort.id,
+                enrolment_id=enrolment.id,
+                certificates=len(issued),
+            )
             db.session.flush()  # certificate ids, for the links in the email
             _notify_completed(enrolment, completed, issued)
     return report

@@ -12,6 +12,7 @@ from app.attendance.certificates import hours_text
 from app.attendance.commands import ScanOutcome, SelfOutcome
 from app.attendance.models import AttendanceState, MarkMethod
 from app.attendance.queries import CompletionStatus
+from app.core.actions import action_verbs
 from app.core.templating import template_helpers
 from app.enrolment.models import EnrolmentStatus
 from app.programmes.rules import utc_to_local
@@ -234,3 +235,16 @@ template_helpers(
 
 
 template_helpers({"CompletionStatus": CompletionStatus, "SelfOutcome": SelfOutcome})
+
+
+#: The decisions attendance records in the action log (`app.core.actions.record`).
+action_verbs(
+    {
+        "complete": _l("Completed; certificates issued: %(certificates)s"),
+        "certificates": _l("Certificates issued: %(certificates)s"),
+        "attendance_corrected": _l(
+            "Mark of %(name)s at the session of %(session)s corrected from %(from_state)s "
+            "to %(to_state)s"
+        ),
+    }
+)

@@ -42,12 +42,15 @@ def record(
     cohort_id: int | None = None,
     enrolment_id: int | None = None,
     actor_id: int | None = None,
+    automatic: bool = False,
     **detail: Any,
 ) -> Action:
     """Log a decision in the current transaction.
 
     The actor is `actor_id` when given, else whoever is signed in for this request,
-    else nobody (Convene itself: a scheduled job). `detail` holds plain JSON values.
+    else nobody (Convene itself: a scheduled job). `automatic=True` records nobody
+    even during a request (a waitlist promoted by someone else's cancellation).
+    `detail` holds plain JSON values.
     """
     if verb not in VERBS:
         raise ValueError(f"unknown action verb {verb!r}")
@@ -55,7 +58,7 @@ def record(
         verb=verb,
         cohort_id=cohort_id,
         enrolment_id=enrolment_id,
-        actor_id=actor_id if actor_id is not None else _signed_in_user_id(),
+        actor_id=None if automatic else actor_id if actor_id is not None else _signed_in_user_id(),
         detail=detail,
     )
     db.session.add(action)

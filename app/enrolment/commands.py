@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.core.actions import record
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.enrolment import lifecycle
@@ -367,6 +368,14 @@ def set_score(enrolment: Enrolment, score: int | None) -> Enrolment:
     """The team's score from 1 to 5, or None to clear it."""
     if score is not None and score not in SCORES:
         raise Refusal("score_invalid", _l("Choose a score from 1 to 5."), field="score")
+    if score != enrolment.score:
+        record(
+            "score",
+            cohort_id=enrolment.cohort_id,
+            enrolment_id=enrolment.id,
+            old=enrolment.score,
+            new=score,
+        )
     enrolment.score = score
     db.session.flush()
     return enrolment

@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.core.actions import record
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
@@ -230,6 +231,13 @@ def promote_waitlist(cohort: Cohort, now: datetime) -> list[Enrolment]:
             enrolment.offer_expires_at = now + timedelta(days=current_app.config["OFFER_DAYS"])
             _notify(enrolment, "offered")
         enrolment.waitlisted_at = None
+        record(
+            "promote",
+            cohort_id=cohort.id,
+            enrolment_id=enrolment.id,
+            automatic=True,
+            status=enrolment.status.value,
+        )
         promoted.append(enrolment)
     return promoted
 
@@ -255,8 +263,16 @@ def cancel(
     enrolment.cancelled_at = now
     enrolment.cancelled_by_id = by.id
     enrolment.cancel_reason = reason
+    by_team = by.id != enrolment.user_id
+    record(
+        "cancel_by_team" if by_team else "cancel_by_participant",
+        cohort_id=enrolment.cohort_id,
+        enrolment_id=enrolment.id,
+        actor_id=by.id,
+        reason=reason,
+    )
     if not was_draft:
-        _notify(enrolment, "cancelled", by_team=by.id != enrolment.user_id, reason=reason)
+        _notify(enrolment, "cancelled", by_team=by_team, reason=reason)
     if freed:
         promote_waitlist(enrolment.cohort, now)
     return enrolment
@@ -311,6 +327,18 @@ def move(
     _insert(moved)
     if not _take_seats(target, moved.seats):
         moved.status, moved.waitlisted_at = S.WAITLISTED, now
+    record(
+        "move",
+        cohort_id=enrolment.cohort_id,
+        enrolment_id=enrolment.id,
+        actor_id=by.id,
+        from_cohort=enrolment.cohort.name,
+        to_cohort=target.name,
+        to_cohort_id=target.id,
+        to_enrolment_id=moved.id,
+        status=moved.status.value,
+        reason=reason,
+    )
     _notify(moved, "moved", reason=reason, previous=enrolment.cohort)
     return moved
 
@@ -332,6 +360,8 @@ def change_capacity(cohort: Cohort, capacity: int, now: datetime | None = None) 
     db.session.refresh(cohort)
     if capacity < cohort.seats_taken:
         raise refusal("capacity_too_small")
+    if capacity != cohort.capacity:
+        record("capacity", cohort_id=cohort.id, old=cohort.capacity, new=capacity)
     cohort.capacity = capacity
     db.session.flush()
     promoted = promote_waitlist(cohort, now)
@@ -477,6 +507,12 @@ def make_offers(
         enrolment.status = S.OFFERED
         enrolment.waitlisted_at = None
         enrolment.offer_expires_at = deadline
+        record(
+            "offer",
+            cohort_id=enrolment.cohort_id,
+            enrolment_id=enrolment.id,
+            deadline=deadline.isoformat(),
+        )
         _notify(enrolment, "offered")
 
     return _decide(enrolments, "offer", offer)
@@ -490,6 +526,7 @@ def waitlist_applications(
     def to_waitlist(enrolment: Enrolment) -> None:
         enrolment.status = S.WAITLISTED
         enrolment.waitlisted_at = now
+        record("waitlist", cohort_id=enrolment.cohort_id, enrolment_id=enrolment.id)
         _notify(enrolment, "waitlisted")
 
     return _decide(enrolments, "waitlist", to_waitlist)
@@ -503,6 +540,7 @@ def reject_applications(
     def reject(enrolment: Enrolment) -> None:
         _leave(enrolment, S.REJECTED, now)
         enrolment.decision_message = message
+        record("reject", cohort_id=enrolment.cohort_id, enrolment_id=enrolment.id, reason=message)
         _notify(enrolment, "rejected", message=message)
 
     return _decide(enrolments, "reject", reject)
@@ -516,6 +554,7 @@ def accept_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolment
             raise refusal("invalid_transition", _l("This offer has expired."))
         enrolment.status = S.CONFIRMED
         enrolment.offer_expires_at = None
+        record("accept_offer", cohort_id=enrolment.cohort_id, enrolment_id=enrolment.id)
         _notify(enrolment, "confirmed")
 
     return _decide([enrolment], "accept_offer", accept)[0]
@@ -526,6 +565,7 @@ def decline_offer(enrolment: Enrolment, now: datetime | None = None) -> Enrolmen
 
     def decline(enrolment: Enrolment) -> None:
         _leave(enrolment, S.DECLINED, now)
+        record("decline_offer", cohort_id=enrolment.cohort_id, enrolment_id=enrolment.id)
         promote_waitlist(enrolment.cohort, now)
 
     return _decide([enrolment], "decline_offer", decline)[0]
@@ -548,6 +588,12 @@ def expire_offers(now: datetime | None = None) -> int:
                 and enrolment.offer_expires_at <= now
             ):
                 _leave(enrolment, S.EXPIRED, now)
+                record(
+                    "expire_offer",
+                    cohort_id=enrolment.cohort_id,
+                    enrolment_id=enrolment.id,
+                    automatic=True,
+                )
                 _notify(enrolment, "expired")
                 promote_waitlist(enrolment.cohort, now)
                 expired += 1

@@ -11,6 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.core.actions import action_verbs
 from app.core.i18n import N_
 from app.core.templating import template_helpers
 from app.enrolment.models import Enrolment, EnrolmentStatus, PersonKind
@@ -239,3 +240,21 @@ template_helpers(
 
 
 template_helpers({"EnrolmentStatus": EnrolmentStatus})
+
+
+#: The decisions enrolment records in the action log (`app.core.actions.record`).
+action_verbs(
+    {
+        "offer": _l("Offered a place, to answer by %(deadline)s"),
+        "waitlist": _l("Put on the waitlist"),
+        "reject": _l("Rejected"),
+        "cancel_by_participant": _l("Cancelled by the participant"),
+        "cancel_by_team": _l("Cancelled by the team"),
+        "move": _l("Moved from %(from_cohort)s to %(to_cohort)s"),
+        "score": _l("Score changed from %(old)s to %(new)s"),
+        "accept_offer": _l("Offer accepted"),
+        "decline_offer": _l("Offer declined"),
+        "expire_offer": _l("Offer expired unanswered"),
+        "promote": _l("Given a place from the waitlist"),
+    }
+)

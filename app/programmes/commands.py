@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User, user_by_email
+from app.core.actions import record
 from app.core.db import is_row_id
 from app.core.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
 from app.core.refusal import Refusal
@@ -541,7 +542,10 @@ def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
     in the same transaction.
     """
     opens, closes = _checked_cohort(details, cohort)
+    old_capacity = cohort.capacity
     _apply_cohort(cohort, details, opens, closes)
+    if cohort.capacity != old_capacity:
+        record("capacity", cohort_id=cohort.id, old=old_capacity, new=cohort.capacity)
     try:
         db.session.flush()
     except IntegrityError as error:  # a seat was taken meanwhile

@@ -21,6 +21,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.core.actions import action_verbs
 from app.core.i18n import country_name, language_name
 from app.core.templating import template_helpers
 from app.programmes.models import (
@@ -374,3 +375,7 @@ template_helpers(
         "EnrolmentState": EnrolmentState,
     }
 )
+
+
+#: The decisions programmes record in the action log (`app.core.actions.record`).
+action_verbs({"capacity": _l("Capacity changed from %(old)s to %(new)s")})

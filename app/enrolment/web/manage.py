@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.core import web
+from app.core.actions import history
 from app.core.web import render_form
 from app.enrolment import commands, queries, rules
 from app.enrolment.forms import (
@@ -169,6 +170,7 @@ def render_application(
         seats=queries.seats(cohort),
         answers=queries.answers(enrolment, programmes_queries.questions_of(cohort)),
         comments=queries.comments(enrolment),
+        history=history(enrolment_id=enrolment.id),
         actions=rules.possible_actions(enrolment),
         form=decision_form,
         score_form=score_form,

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from app.core.actions import history
 from app.core.db import utcnow
 from app.core.errors import render_error
 from app.core.refusal import Refusal
@@ -33,7 +34,12 @@ from app.programmes.forms import (
     session_data,
 )
 from app.programmes.models import Cohort, CohortQuestion, ProgrammeMember, ProgrammeStatus, TeamRole
-from app.programmes.permissions import can_edit_programme, can_manage_team, may_create_programmes
+from app.programmes.permissions import (
+    can_edit_programme,
+    can_manage_enrolments,
+    can_manage_team,
+    may_create_programmes,
+)
 from app.programmes.web.access import Loaded, _child, load
 from app.programmes.words import STATUS_LABELS, team_role_label
 
@@ -293,10 +299,18 @@ def edit_cohort(programme_id: int, cohort_id: int):
     )
 
 
+#: The newest decisions the cohort page lists (with how many there are in all).
+HISTORY_SHOWN = 50
+
+
 @bp.get("/programmes/<int:programme_id>/cohorts/<int:cohort_id>/")
 @login_required
 def cohort(programme_id: int, cohort_id: int):
     loaded = load(programme_id, cohort_id=cohort_id)
+    # The decisions about people and their reasons: leads and organisers only.
+    decisions = None
+    if can_manage_enrolments(current_user, loaded.role):
+        decisions = history(cohort_id=loaded.cohort.id)
     return render_template(
         "organise/cohort.html",
         programme=loaded.programme,
@@ -305,6 +319,8 @@ def cohort(programme_id: int, cohort_id: int):
         state=rules.enrolment_state(loaded.cohort, utcnow()),
         eligibility=rules.eligibility(loaded.cohort),
         questions=queries.questions_of(loaded.cohort),
+        history=decisions[:HISTORY_SHOWN] if decisions is not None else None,
+        history_count=len(decisions) if decisions is not None else 0,
     )
 
 
