@@ -337,3 +337,18 @@ def test_do_completion_and_a_correction_leave_entries(
         cohort.id,
         {"certificates": 1},
     )
+
+
+def test_does_the_history_read_as_words_not_stored_values(client, auth, team, applied):
+    enrolment = applied()
+    auth.login_as(team.organiser)
+    client.post(team.application_url(enrolment, "score"), data={"score": "4"})
+    client.post(
+        team.application_url(enrolment, "decide"),
+        data={"action": "accept", "offer_deadline": deadline()},
+    )
+    page = text(client.get(team.application_url(enrolment)))
+    assert "Score changed from none to 4" in page
+    assert "Offered a place, to answer by" in page
+    db.session.refresh(enrolment)
+    assert enrolment.offer_expires_at.isoformat() not in page

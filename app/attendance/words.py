@@ -2,9 +2,9 @@
 own attendance and certificates (the partial on /me/)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from flask_babel import format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -246,5 +246,13 @@ action_verbs(
             "Mark of %(name)s at the session of %(session)s corrected from %(from_state)s "
             "to %(to_state)s"
         ),
-    }
+    },
+    shown={
+        "attendance_corrected": lambda detail: {
+            **detail,
+            "session": format_date(date.fromisoformat(detail["session"])),
+            "from_state": state_label(detail["from_state"]),
+            "to_state": state_label(detail["to_state"]),
+        }
+    },
 )

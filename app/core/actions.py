@@ -5,7 +5,7 @@ A command that decides calls `record(...)` next to the change it makes, so the e
 commits or rolls back with it. The team reads it as a history (`history`).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import has_request_context
@@ -19,15 +19,22 @@ from app.extensions import db
 
 #: Each verb's label for the history, registered by the area that records it.
 VERBS: dict[str, Any] = {}
+#: How a verb's stored detail reads in its label (a time in the viewer's zone, a state
+#: by its label), where the area gave one.
+_SHOWN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def action_verbs(labels: Mapping[str, Any]) -> None:
+def action_verbs(
+    labels: Mapping[str, Any],
+    shown: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
+) -> None:
     """Name an area's verbs for the history, each a label that may use the detail's
     keys: `action_verbs({"capacity": _l("Capacity changed from %(old)s to %(new)s")})`."""
     for verb, label in labels.items():
         if verb in VERBS:
             raise RuntimeError(f"action verb {verb!r} is registered twice")
         VERBS[verb] = label
+    _SHOWN.update(shown or {})
 
 
 def _signed_in_user_id() -> int | None:
@@ -83,8 +90,11 @@ def action_text(action: Action) -> str:
     label = VERBS.get(action.verb)
     if label is None:
         return action.verb
+    detail = action.detail
+    if action.verb in _SHOWN:
+        detail = _SHOWN[action.verb](dict(detail))
     try:
-        return str(label) % action.detail
+        return str(label) % detail
     except (KeyError, TypeError, ValueError):
         return str(label)
 

@@ -33,7 +33,6 @@ from app.enrolment.models import (
 )
 from app.enrolment.queries import (
     SCORES,
-    TeacherDetails,
     _place_title,
     active_places,
     already_booked,
@@ -54,6 +53,7 @@ from app.enrolment.rules import (
     BookingDetails,
     MemberDetails,
     Party,
+    TeacherDetails,
     answer_field,
     booking_problems,
     member_problems,

@@ -30,8 +30,7 @@ from app.enrolment import commands, queries
 from app.enrolment.commands import BookingDetails, MemberDetails
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
-from app.enrolment.queries import TeacherDetails
-from app.enrolment.rules import ME, answer_field, person_key
+from app.enrolment.rules import ME, TeacherDetails, answer_field, person_key
 from app.enrolment.words import (
     ENROLMENT_STATUS_LABELS,
     PERSON_KIND_LABELS,

@@ -5,6 +5,7 @@ time zone's name, since that is the time they announce and plan for.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import url_for
 from flask_babel import get_locale, ngettext
@@ -18,6 +19,7 @@ from app.enrolment.models import Enrolment, EnrolmentStatus, PersonKind
 from app.enrolment.rules import asks_for_school, has_ticket, shows_online_links
 from app.programmes.models import Cohort, EnrolmentMode, Programme, ProgrammeKind
 from app.programmes.rules import EnrolmentState
+from app.programmes.words import format_moment
 
 S = EnrolmentStatus
 
@@ -256,5 +258,15 @@ action_verbs(
         "decline_offer": _l("Offer declined"),
         "expire_offer": _l("Offer expired unanswered"),
         "promote": _l("Given a place from the waitlist"),
-    }
+    },
+    shown={
+        "offer": lambda detail: {
+            **detail,
+            "deadline": format_moment(datetime.fromisoformat(detail["deadline"])),
+        },
+        "score": lambda detail: {
+            "old": detail["old"] or _("none"),
+            "new": detail["new"] or _("none"),
+        },
+    },
 )
