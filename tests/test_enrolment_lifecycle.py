@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from app.core import jobs
 from app.core.db import utcnow
+from app.core.models import MessageStatus
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.enrolment import lifecycle
@@ -607,6 +608,28 @@ def test_does_a_moved_booking_keep_who_may_collect_the_children(
         moved = lifecycle.move(booked, sunday, by=make_user(), reason="Saturday is cancelled.")
     db.session.expire_all()
     assert moved.authorised_collectors == ["Grandma Rose", "Uncle Ben"]
+
+
+def test_is_mail_queued_before_a_savepoint_still_sent_when_the_move_commits(
+    make_programme, make_cohort, make_session, household, make_user, outbox
+):
+    """Moving a booking frees its seats (the waitlist's mail is queued) and then inserts
+    the new place in a savepoint: the savepoint's end is not the transaction's."""
+    programme = make_programme()
+    saturday, sunday = make_cohort(programme, capacity=1), make_cohort(programme, capacity=1)
+    for cohort in (saturday, sunday):
+        make_session(cohort, utcnow() + timedelta(days=20))
+    first, [child] = household(children=1)
+    waiting, [other] = household(children=1)
+    with transaction():
+        booked = lifecycle.book(first, saturday, Party(members=(child,)))
+    with transaction():
+        lifecycle.book(waiting, saturday, Party(members=(other,)))
+    with transaction():
+        lifecycle.move(booked, sunday, by=make_user(), reason="Saturday is cancelled.")
+    statuses = {message.kind: message.status for message in outbox()}
+    assert statuses["enrolment_promoted"] == MessageStatus.SENT
+    assert statuses["enrolment_moved"] == MessageStatus.SENT
 
 
 def test_does_withdrawing_a_draft_send_no_email(summer_school, make_user, outbox):

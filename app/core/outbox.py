@@ -26,6 +26,7 @@ from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import MessageStatus, OutboxMessage
 from app.core.templating import template_helpers
+from app.core.transaction import after_commit, after_rollback
 from app.extensions import db
 
 log = logging.getLogger("convene.mail")
@@ -192,21 +193,20 @@ def send(message: OutboxMessage) -> None:
 
 @event.listens_for(db.session, "after_flush")
 def _note_queued_mail(session, flush_context) -> None:
+    """Deliver what a transaction queued once it commits; `flask mail deliver` catches
+    up anything a failed delivery left behind."""
     queued = {obj.id for obj in session.new if isinstance(obj, OutboxMessage)}
-    if queued:
-        session.info.setdefault("mail_queued", set()).update(queued)
+    if not queued:
+        return
+    if "mail_queued" not in session.info:
+        after_commit(lambda: _deliver_queued(session), session)
+        after_rollback(lambda: session.info.pop("mail_queued", None), session)
+    session.info.setdefault("mail_queued", set()).update(queued)
 
 
-@event.listens_for(db.session, "after_commit")
-def _deliver_after_commit(session) -> None:
-    """Deliver what this transaction queued; `flask mail deliver` catches up the rest."""
+def _deliver_queued(session) -> None:
     if queued := session.info.pop("mail_queued", None):
         jobs.run_or_enqueue(deliver_due, 100, sorted(queued))
-
-
-@event.listens_for(db.session, "after_rollback")
-def _forget_queued_mail(session) -> None:
-    session.info.pop("mail_queued", None)
 
 
 #: How the admin outbox names each state of a message.

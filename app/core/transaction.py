@@ -7,14 +7,17 @@ are written in the same transaction (`app.core.outbox`), so they happen exactly
 when the change does.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 
 _DEPTH = "convene.transaction_depth"
+_ON_COMMIT = "convene.on_commit"
+_ON_ROLLBACK = "convene.on_rollback"
 
 
 @contextmanager
@@ -37,3 +40,39 @@ def transaction() -> Iterator[Session]:
         raise
     finally:
         session.info[_DEPTH] = depth
+
+
+def after_commit(action: Callable[[], None], session: Session | None = None) -> None:
+    """Run `action` once the current transaction commits (deliver its mail, delete a
+    file it stopped using); never if it rolls back."""
+    session = session or db.session()
+    session.info.setdefault(_ON_COMMIT, []).append(action)
+
+
+def after_rollback(action: Callable[[], None], session: Session | None = None) -> None:
+    """Run `action` if the current transaction rolls back (delete a file it wrote)."""
+    session = session or db.session()
+    session.info.setdefault(_ON_ROLLBACK, []).append(action)
+
+
+# SQLAlchemy calls these hooks when a savepoint is released or rolled back too, while
+# the transaction goes on: only the outermost end counts. Work registered inside a
+# savepoint that rolled back still runs at the end; each action copes with that.
+
+
+@event.listens_for(db.session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_ON_ROLLBACK, None)
+    for action in session.info.pop(_ON_COMMIT, []):
+        action()
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is not None:
+        return
+    session.info.pop(_ON_COMMIT, None)
+    for action in session.info.pop(_ON_ROLLBACK, []):
+        action()

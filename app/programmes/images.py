@@ -12,9 +12,8 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
 
-from app.extensions import db
+from app.core.transaction import after_commit, after_rollback
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
@@ -58,34 +57,14 @@ def delete(name: str | None) -> None:
 
 # Files follow the transaction ----------------------------------------------------------
 
-#: Names to delete when the session's transaction ends, by how it ends.
-_AFTER = {"commit": "convene.images_after_commit", "rollback": "convene.images_after_rollback"}
-
 
 def delete_after_commit(name: str | None) -> None:
     """Delete this image once the change that stops using it is committed."""
     if name:
-        db.session.info.setdefault(_AFTER["commit"], []).append(name)
+        after_commit(lambda: delete(name))
 
 
 def delete_after_rollback(name: str | None) -> None:
     """Delete this image (just saved) if the change that uses it is rolled back."""
     if name:
-        db.session.info.setdefault(_AFTER["rollback"], []).append(name)
-
-
-def _end(session, outcome: str) -> None:
-    doomed = session.info.pop(_AFTER[outcome], [])
-    session.info.pop(_AFTER["rollback" if outcome == "commit" else "commit"], None)
-    for name in doomed:
-        delete(name)
-
-
-@event.listens_for(db.session, "after_commit")
-def _after_commit(session) -> None:
-    _end(session, "commit")
-
-
-@event.listens_for(db.session, "after_rollback")
-def _after_rollback(session) -> None:
-    _end(session, "rollback")
+        after_rollback(lambda: delete(name))
