@@ -76,7 +76,7 @@ def requeue(message: OutboxMessage) -> None:
     message.status = MessageStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
-    db.session.info.setdefault("mail_queued", set()).add(message.id)
+    _deliver_when_committed(db.session(), {message.id})
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -195,13 +195,15 @@ def send(message: OutboxMessage) -> None:
 def _note_queued_mail(session, flush_context) -> None:
     """Deliver what a transaction queued once it commits; `flask mail deliver` catches
     up anything a failed delivery left behind."""
-    queued = {obj.id for obj in session.new if isinstance(obj, OutboxMessage)}
-    if not queued:
-        return
+    if queued := {obj.id for obj in session.new if isinstance(obj, OutboxMessage)}:
+        _deliver_when_committed(session, queued)
+
+
+def _deliver_when_committed(session, message_ids: set[int]) -> None:
     if "mail_queued" not in session.info:
         after_commit(lambda: _deliver_queued(session), session)
         after_rollback(lambda: session.info.pop("mail_queued", None), session)
-    session.info.setdefault("mail_queued", set()).update(queued)
+    session.info.setdefault("mail_queued", set()).update(message_ids)
 
 
 def _deliver_queued(session) -> None:
