@@ -544,13 +544,13 @@ def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
     opens, closes = _checked_cohort(details, cohort)
     old_capacity = cohort.capacity
     _apply_cohort(cohort, details, opens, closes)
-    if cohort.capacity != old_capacity:
-        record("capacity", cohort_id=cohort.id, old=old_capacity, new=cohort.capacity)
     try:
         db.session.flush()
     except IntegrityError as error:  # a seat was taken meanwhile
         raise refusal("capacity_below_seats_taken") from error
-    signals.capacity_changed.send(cohort)
+    if cohort.capacity != old_capacity:
+        record("capacity", cohort_id=cohort.id, old=old_capacity, new=cohort.capacity)
+        signals.capacity_changed.send(cohort)
     return cohort
 
 
