@@ -25,7 +25,7 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", coming_up=queries.coming_up())
+    return render_template("site/index.html", coming_up=queries.coming_up())
 
 
 @bp.post("/language")

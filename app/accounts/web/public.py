@@ -36,7 +36,7 @@ def signup():
         login_user(user)
         flash(_("Welcome to Convene, %(name)s.", name=user.name), "success")
         return redirect_to_safe(request.args.get("next"))
-    return render_template("auth/signup.html", form=form), form_status(form)
+    return render_template("accounts/signup.html", form=form), form_status(form)
 
 
 def _register(form: SignupForm):
@@ -63,7 +63,7 @@ def login():
                 commands.record_login(user)
             flash(_("You are logged in."), "success")
             return redirect_to_safe(request.args.get("next"))
-    return render_template("auth/login.html", form=form), form_status(form)
+    return render_template("accounts/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -90,7 +90,7 @@ def settings():
             )
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts_public.settings"))
-    return render_template("auth/settings.html", form=form), form_status(form)
+    return render_template("accounts/settings.html", form=form), form_status(form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -110,7 +110,7 @@ def change_password():
         login_user(current_user._get_current_object())
         flash(_("Your password is changed."), "success")
         return redirect(url_for("accounts_public.settings"))
-    return render_template("auth/password.html", form=form), form_status(form)
+    return render_template("accounts/password.html", form=form), form_status(form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -121,11 +121,11 @@ def reset_request():
         with transaction():
             commands.request_password_reset(form.email.data)
         return render_template(
-            "auth/reset_sent.html",
+            "accounts/reset_sent.html",
             email=form.email.data,
             valid_minutes=commands.reset_link_minutes(),
         )
-    return render_template("auth/reset_request.html", form=form), form_status(form)
+    return render_template("accounts/reset_request.html", form=form), form_status(form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -134,7 +134,7 @@ def reset_password(token: str):
     user = commands.user_for_reset_token(token)
     if user is None:
         return render_template(
-            "auth/reset_invalid.html", valid_minutes=commands.reset_link_minutes()
+            "accounts/reset_invalid.html", valid_minutes=commands.reset_link_minutes()
         ), 410
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -143,4 +143,4 @@ def reset_password(token: str):
         logout_user()
         flash(_("Your password is reset. You can log in with it now."), "success")
         return redirect(url_for("accounts_public.login"))
-    return render_template("auth/reset_password.html", form=form), form_status(form)
+    return render_template("accounts/reset_password.html", form=form), form_status(form)

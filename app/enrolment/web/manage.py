@@ -110,7 +110,7 @@ def render_queue(loaded: Loaded, decision_form: DecisionForm | None = None, chos
     filters_valid = filter_form.validate()
     decision_form = decision_form or _decision_form(loaded, formdata=None)
     page = render_template(
-        "organise/applications.html",
+        "enrolment/manage/applications.html",
         programme=loaded.programme,
         cohort=cohort,
         role=loaded.role,
@@ -162,7 +162,7 @@ def render_application(
     score_form = score_form or ScoreForm(formdata=None, data={"score": str(enrolment.score or "")})
     comment_form = comment_form or CommentForm(formdata=None)
     return render_template(
-        "organise/application.html",
+        "enrolment/manage/application.html",
         programme=loaded.programme,
         cohort=cohort,
         role=loaded.role,
@@ -251,7 +251,7 @@ def enrolments(programme_id: int, cohort_id: int):
     """Everyone on the team sees who is coming; leads and organisers may change places."""
     loaded = load(programme_id, cohort_id=cohort_id)
     return render_template(
-        "organise/enrolments.html",
+        "enrolment/manage/enrolments.html",
         programme=loaded.programme,
         cohort=loaded.cohort,
         role=loaded.role,
@@ -283,7 +283,7 @@ def cancel_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
         flash(_("The place is cancelled, and the reason is emailed."), "success")
         return redirect(enrolments_url(loaded))
     return render_form(
-        "organise/enrolment_cancel.html",
+        "enrolment/manage/enrolment_cancel.html",
         form,
         programme=loaded.programme,
         cohort=loaded.cohort,
@@ -319,7 +319,7 @@ def move_enrolment(programme_id: int, cohort_id: int, enrolment_id: int):
         flash(message, "success")
         return redirect(enrolments_url(loaded))
     return render_form(
-        "organise/enrolment_move.html",
+        "enrolment/manage/enrolment_move.html",
         form,
         programme=loaded.programme,
         cohort=loaded.cohort,

@@ -38,7 +38,7 @@ def programme(slug: str):
     """A programme with its cohorts, and in each what the visitor can do: enrol,
     apply, or see their own place."""
     page = queries.programme_page(visible_programme_or_404(slug), current_user)
-    return render_template("catalogue/programme.html", page=page, programme=page.programme)
+    return render_template("enrolment/programme.html", page=page, programme=page.programme)
 
 
 # Booking ---------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def default_timezone() -> str:
 @login_required
 def dashboard():
     return render_template(
-        "organise/dashboard.html",
+        "programmes/manage/dashboard.html",
         rows=queries.team_programmes(current_user),
         may_create=may_create_programmes(current_user),
     )
@@ -90,7 +90,7 @@ def new_programme():
     if programme:
         flash(_("The programme is created as a draft."), "success")
         return redirect(url_for("programmes_manage.programme", programme_id=programme.id))
-    return render_form("organise/programme_form.html", form, programme=None)
+    return render_form("programmes/manage/programme_form.html", form, programme=None)
 
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
@@ -112,7 +112,7 @@ def edit_programme(programme_id: int):
     if saved:
         flash(_("The programme is saved."), "success")
         return redirect(url_for("programmes_manage.programme", programme_id=programme.id))
-    return render_form("organise/programme_form.html", form, programme=programme, role=loaded.role)
+    return render_form("programmes/manage/programme_form.html", form, programme=programme, role=loaded.role)
 
 
 def render_programme(loaded: Loaded, status_error: str | None = None):
@@ -123,7 +123,7 @@ def render_programme(loaded: Loaded, status_error: str | None = None):
         for cohort in queries.cohorts_with_sessions(programme)
     ]
     return render_template(
-        "organise/programme.html",
+        "programmes/manage/programme.html",
         programme=programme,
         role=loaded.role,
         cohorts=cohorts,
@@ -181,7 +181,7 @@ def render_team(loaded: Loaded, add_form=None, refused: ProgrammeMember | None =
         role_forms[member.id] = form
     add_form = add_form or AddMemberForm(formdata=None)
     return render_template(
-        "organise/team.html",
+        "programmes/manage/team.html",
         programme=loaded.programme,
         role=loaded.role,
         members=members,
@@ -283,7 +283,7 @@ def new_cohort(programme_id: int):
     if cohort:
         flash(_("The cohort is created. Now add its sessions."), "success")
         return redirect(cohort_url(loaded, cohort))
-    return render_form("organise/cohort_form.html", form, programme=loaded.programme, cohort=None)
+    return render_form("programmes/manage/cohort_form.html", form, programme=loaded.programme, cohort=None)
 
 
 @bp.route("/programmes/<int:programme_id>/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -295,7 +295,7 @@ def edit_cohort(programme_id: int, cohort_id: int):
         flash(_("The cohort is saved."), "success")
         return redirect(cohort_url(loaded))
     return render_form(
-        "organise/cohort_form.html", form, programme=loaded.programme, cohort=loaded.cohort
+        "programmes/manage/cohort_form.html", form, programme=loaded.programme, cohort=loaded.cohort
     )
 
 
@@ -312,7 +312,7 @@ def cohort(programme_id: int, cohort_id: int):
     if can_manage_enrolments(current_user, loaded.role):
         decisions = history(cohort_id=loaded.cohort.id)
     return render_template(
-        "organise/cohort.html",
+        "programmes/manage/cohort.html",
         programme=loaded.programme,
         role=loaded.role,
         cohort=loaded.cohort,
@@ -346,7 +346,7 @@ def new_session(programme_id: int, cohort_id: int):
     if run_form(form, lambda: commands.add_session(loaded.cohort, form.details())):
         flash(_("The session is added."), "success")
         return redirect(cohort_url(loaded))
-    return render_form("organise/session_form.html", form, loaded=loaded)
+    return render_form("programmes/manage/session_form.html", form, loaded=loaded)
 
 
 @bp.route(
@@ -364,7 +364,7 @@ def weekly_sessions(programme_id: int, cohort_id: int):
             "success",
         )
         return redirect(cohort_url(loaded))
-    return render_form("organise/weekly_form.html", form, loaded=loaded)
+    return render_form("programmes/manage/weekly_form.html", form, loaded=loaded)
 
 
 @bp.route(
@@ -378,7 +378,7 @@ def edit_session(programme_id: int, cohort_id: int, session_id: int):
     if run_form(form, lambda: commands.update_session(loaded.session, form.details())):
         flash(_("The session is saved."), "success")
         return redirect(cohort_url(loaded))
-    return render_form("organise/session_form.html", form, loaded=loaded)
+    return render_form("programmes/manage/session_form.html", form, loaded=loaded)
 
 
 @bp.route(
@@ -394,7 +394,7 @@ def delete_session(programme_id: int, cohort_id: int, session_id: int):
             commands.delete_session(loaded.session)
         flash(_("The session is deleted."), "success")
         return redirect(cohort_url(loaded))
-    return render_template("organise/session_delete.html", loaded=loaded)
+    return render_template("programmes/manage/session_delete.html", loaded=loaded)
 
 
 # Application questions -----------------------------------------------------------------
@@ -420,7 +420,7 @@ def new_question(programme_id: int, cohort_id: int):
     if run_form(form, lambda: commands.add_question(loaded.cohort, form.details())):
         flash(_("The question is added."), "success")
         return redirect(questions_url(loaded))
-    return render_form("organise/question_form.html", form, loaded=loaded, question=None)
+    return render_form("programmes/manage/question_form.html", form, loaded=loaded, question=None)
 
 
 @bp.route(f"{COHORT}/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -432,7 +432,7 @@ def edit_question(programme_id: int, cohort_id: int, question_id: int):
     if run_form(form, lambda: commands.update_question(question, form.details())):
         flash(_("The question is saved."), "success")
         return redirect(questions_url(loaded))
-    return render_form("organise/question_form.html", form, loaded=loaded, question=question)
+    return render_form("programmes/manage/question_form.html", form, loaded=loaded, question=question)
 
 
 @bp.route(f"{COHORT}/questions/<int:question_id>/remove", methods=["GET", "POST"])
@@ -449,7 +449,7 @@ def remove_question(programme_id: int, cohort_id: int, question_id: int):
             "success",
         )
         return redirect(questions_url(loaded))
-    return render_template("organise/question_remove.html", loaded=loaded, question=question)
+    return render_template("programmes/manage/question_remove.html", loaded=loaded, question=question)
 
 
 @bp.post(f"{COHORT}/questions/<int:question_id>/move")

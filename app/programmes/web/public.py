@@ -23,7 +23,7 @@ def index():
         form.filters(viewer_timezone_name()), request.args.get("page", 1, type=int)
     )
     # A filter that does not parse is a bad request; the others still apply.
-    return render_template("catalogue/index.html", form=form, page=page), 200 if valid else 400
+    return render_template("programmes/catalogue.html", form=form, page=page), 200 if valid else 400
 
 
 def visible_programme_or_404(slug: str) -> Programme:
