@@ -1,4 +1,5 @@
-"""Account forms. Field rules here; rules that need the database live in services."""
+"""Account forms. They parse what was typed; rules that need the database are in
+`app.accounts.commands`."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -1,4 +1,4 @@
-"""Admin forms. They parse what was typed; the rules live in `app.programmes.services`."""
+"""Admin forms. They parse what was typed; the rules live in `app.programmes.commands`."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -1,4 +1,4 @@
-"""Admin queries and actions."""
+"""Admin read models: platform counts, people, and the mail outbox, a page at a time."""
 
 from dataclasses import dataclass
 

@@ -1,20 +1,6 @@
-"""Attendance records: each attendee's marks in a cohort, and the shares the rules read.
-
-Who is on a cohort's register: the attendees of its confirmed and completed
-enrolments (a walk-in is a confirmed enrolment too).
-
-The counting rule, shared by completion, warnings, the overview pages and exports:
-
-- only sessions that have ended count (at completion, that is all of them);
-- PRESENT and LATE count as attended (a late arrival is credited the whole session:
-  the register does not record arrival times);
-- an EXCUSED session leaves the total, as if it had not been scheduled for that person;
-- ABSENT, or no mark at all, counts as not attended.
-
-The share is attended / counted, exact (fractions: 3 of 4 against 0.75 is not a
-rounding question), and None when nothing counts (every session excused): such an
-attendee neither completes nor is warned.
-"""
+"""Attendance rules as plain functions: what counts as attended, each attendee's tally
+against a cohort's completion share, when a session's register closes, and the
+rotating self check-in code."""
 
 import hashlib
 import hmac

@@ -114,7 +114,7 @@ class Answer:
 
 
 def scan_answer(result, session) -> Answer:
-    """The words for a `services.ScanResult` at `session`."""
+    """The words for a `commands.CheckIn` at `session`."""
     outcome = result.outcome
     if outcome == ScanOutcome.CHECKED_IN:
         names = ", ".join(attendee.name for attendee in result.attendees)
@@ -164,7 +164,7 @@ def scan_answer(result, session) -> Answer:
 
 
 def self_check_in_answer(result, session) -> Answer:
-    """The words for a `services.SelfCheckIn` result, for the participant."""
+    """The words for a `commands.self_check_in` result, for the participant."""
     outcome = result.outcome
     names = ", ".join(attendee.name for attendee in result.attendees)
     if outcome == SelfOutcome.READY:

@@ -1,4 +1,4 @@
-"""Helpers every area's forms and views share: input filters, status codes, domain errors."""
+"""Input filters every area's forms share: trimming, blank to None, select options."""
 
 from collections.abc import Iterable
 from typing import TypeVar

@@ -1,13 +1,9 @@
-"""Participant-side rules and changes: the household, teacher details, bookings, places.
+"""Enrolment changes beyond the lifecycle's state machine: the household, teacher
+details, booking and applying from a form, and the team's review (scores, comments,
+decisions, cancelling and moving places).
 
-Every object a participant's URL names is loaded through an owner check here
-(`own_enrolment_or_404`, `own_member_or_404`): another account's id is a 404, as
-if it did not exist. Seat accounting, eligibility and the state machine stay in
-`app.enrolment.lifecycle`; this module adds the rules about who may come
-together and turns the lifecycle's refusals into messages next to the fields
-they are about. Like the lifecycle, they change and flush: the caller commits
-once with `app.core.transaction.transaction()`; a refusal is a `Refusal`.
-"""
+Each function flushes its change and the caller commits (`app.core.transaction`);
+refusals are `Refusal`s whose messages stand next to the fields they are about."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,9 +1,6 @@
-"""Participant forms: household members, teacher details, booking a place, confirmations.
-
-They parse what was typed; the rules live in `app.enrolment.services` and the
-lifecycle. Field names match the names services use in their errors, so that
-each message lands next to its field (`app.forms.show_errors`).
-"""
+"""Enrolment forms: household members, teacher details, booking a place, applying, and the
+team's review and place forms. They parse what was typed; the rules live in
+`app.enrolment.rules` and the commands."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

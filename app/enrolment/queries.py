@@ -1,12 +1,6 @@
-"""Participant-side rules and changes: the household, teacher details, bookings, places.
-
-Every object a participant's URL names is loaded through an owner check here
-(`own_enrolment_or_404`, `own_member_or_404`): another account's id is a 404, as
-if it did not exist. Seat accounting, eligibility and the state machine stay in
-`app.enrolment.lifecycle`; this module adds the rules about who may come
-together and turns the lifecycle's refusals into messages next to the fields
-they are about.
-"""
+"""Enrolment read models: a participant's own household and places (another account's
+id is a 404, as if it did not exist), a programme's page with the viewer's places,
+waitlists, and the team's review queue and lists of who is coming."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta

@@ -1,8 +1,5 @@
-"""Words and times for the organise pages, available to their templates.
-
-Organisers see each session on the clock of the place where it happens, with that
-time zone's name, since that is the time they announce and plan for.
-"""
+"""Enrolment as people read it: place states for participants and for the team, calls
+to action, cancel questions, and the action log's verbs."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -215,7 +212,7 @@ def cohort_action(
     return CohortAction(yours, yours_url, label, enrol_url)
 
 
-#: Registered as Jinja globals by the enrolment views.
+#: Template globals of the enrolment pages.
 template_helpers(
     {
         "place_status_label": place_status_label,

@@ -1,4 +1,5 @@
-"""The catalogue's filter form: read from the query string, so a search is a bookmark."""
+"""Programme forms: the catalogue's filters (read from the query string, so a search is
+a bookmark) and the team's programme, cohort, session, team and question forms."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -541,7 +542,7 @@ class WeeklySessionsForm(_SessionPlaceForm):
     )
 
     def repeat(self) -> dict:
-        """The arguments of `services.add_weekly_sessions`."""
+        """The arguments of `commands.add_weekly_sessions`."""
         return {
             "first_day": self.first_day.data,
             "start_time": self.starts.data,

@@ -1,4 +1,5 @@
-"""Account pages. Each view parses a form, calls a service, then flashes or renders."""
+"""Account pages under /account: sign-up, log in and out, settings, password change and
+reset. Each view parses a form, runs a command in one transaction, then flashes or renders."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

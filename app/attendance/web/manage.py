@@ -1,12 +1,5 @@
-"""The register at the door, for a programme's team (organisers and helpers), and
-self check-in for participants.
-
-Register pages load through `organise.views.load`: 404 outside the team, 403
-without the right. Once a session's day is over, changing its register is a
-correction, for leads and organisers only. Each action is a plain form POST that
-works without JavaScript; with it (static/js/register.js), the same POST asks
-for JSON and gets back the changed rows, the counts and what to announce.
-"""
+"""A cohort's attendance for its team: the matrix with completion and warnings, the
+exports (leads and organisers only), and marking completion once the cohort has ended."""
 
 from flask import (
     Blueprint,

@@ -1,10 +1,5 @@
-"""Organise pages about who comes: a cohort's application questions, the review queue
-with its decisions, and the list of places with cancel and move.
-
-Like every organise page they go through `views.load()`: 404 outside the team and
-for ids of another cohort or programme, 403 for a helper on anything but the list
-of places, which helpers need at the door.
-"""
+"""A cohort's enrolments for its team: the review queue with its decisions, scores and
+comments, and the list of places with cancel and move."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

@@ -1,4 +1,5 @@
-"""Participant pages under /me/ and the enrol pages of a cohort."""
+"""A participant's own pages under /me/: My Convene, the household, teacher details,
+each place with its ticket and calendar, cancelling, and answering an offer."""
 
 from collections.abc import Callable
 

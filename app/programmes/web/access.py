@@ -1,9 +1,8 @@
-"""Organise pages: a team's programmes, their team, cohorts and sessions.
+"""Loading what an organise URL names, for every domain's team pages.
 
 Every page of a programme goes through `load()`: people outside its team get 404
 (as if it did not exist, and also for a cohort, session or member id that belongs
-to another programme), team members without the right get 403.
-"""
+to another programme), team members without the right get 403."""
 
 from dataclasses import dataclass
 

@@ -1,9 +1,5 @@
-"""Organise pages: a team's programmes, their team, cohorts and sessions.
-
-Every page of a programme goes through `load()`: people outside its team get 404
-(as if it did not exist, and also for a cohort, session or member id that belongs
-to another programme), team members without the right get 403.
-"""
+"""The team's pages under /organise: a team's programmes, the team, cohorts, sessions and
+a cohort's application questions. They load through `access.load`."""
 
 from datetime import timedelta
 
@@ -112,7 +108,9 @@ def edit_programme(programme_id: int):
     if saved:
         flash(_("The programme is saved."), "success")
         return redirect(url_for("programmes_manage.programme", programme_id=programme.id))
-    return render_form("programmes/manage/programme_form.html", form, programme=programme, role=loaded.role)
+    return render_form(
+        "programmes/manage/programme_form.html", form, programme=programme, role=loaded.role
+    )
 
 
 def render_programme(loaded: Loaded, status_error: str | None = None):
@@ -283,7 +281,9 @@ def new_cohort(programme_id: int):
     if cohort:
         flash(_("The cohort is created. Now add its sessions."), "success")
         return redirect(cohort_url(loaded, cohort))
-    return render_form("programmes/manage/cohort_form.html", form, programme=loaded.programme, cohort=None)
+    return render_form(
+        "programmes/manage/cohort_form.html", form, programme=loaded.programme, cohort=None
+    )
 
 
 @bp.route("/programmes/<int:programme_id>/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -432,7 +432,9 @@ def edit_question(programme_id: int, cohort_id: int, question_id: int):
     if run_form(form, lambda: commands.update_question(question, form.details())):
         flash(_("The question is saved."), "success")
         return redirect(questions_url(loaded))
-    return render_form("programmes/manage/question_form.html", form, loaded=loaded, question=question)
+    return render_form(
+        "programmes/manage/question_form.html", form, loaded=loaded, question=question
+    )
 
 
 @bp.route(f"{COHORT}/questions/<int:question_id>/remove", methods=["GET", "POST"])
@@ -449,7 +451,9 @@ def remove_question(programme_id: int, cohort_id: int, question_id: int):
             "success",
         )
         return redirect(questions_url(loaded))
-    return render_template("programmes/manage/question_remove.html", loaded=loaded, question=question)
+    return render_template(
+        "programmes/manage/question_remove.html", loaded=loaded, question=question
+    )
 
 
 @bp.post(f"{COHORT}/questions/<int:question_id>/move")
