@@ -55,7 +55,15 @@ class CSRFClient(FlaskClient):
     """A test client that sends a valid CSRF token with every form, as a browser would.
 
     `post(..., csrf=False)` sends none, to test the refusal.
+
+    The token is read from a page once and reused while the session it belongs to
+    keeps it, as a browser's open tab would. A session without that token (after a
+    logout that clears it, or a cookie the app no longer accepts) gets a new one
+    read from a page, just before the form that needs it.
     """
+
+    #: (the token kept in the session, the signed token a form sends), once read.
+    _csrf: tuple[str, str] | None = None
 
     def open(self, *args, **kwargs):
         # Read and close every response as a server does, so that work scheduled to
@@ -64,8 +72,18 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        html = self.get("/").get_data(as_text=True)
-        return CSRF_INPUT.search(html).group(1)
+        kept = self._session_csrf_token()
+        if kept is None or self._csrf is None or self._csrf[0] != kept:
+            html = self.get("/").get_data(as_text=True)
+            signed = CSRF_INPUT.search(html).group(1)
+            self._csrf = (self._session_csrf_token(), signed)
+        return self._csrf[1]
+
+    def _session_csrf_token(self) -> str | None:
+        """The raw token Flask-WTF keeps in this client's session (None without one)."""
+        field = self.application.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        with self.session_transaction() as session:
+            return session.get(field)
 
     def post(self, *args, csrf: bool = True, **kwargs):
         if csrf:
