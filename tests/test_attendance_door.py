@@ -1035,6 +1035,7 @@ def bulk_families(cohort: Cohort, session: CohortSession, marker: User, count: i
     db.session.commit()
 
 
+@pytest.mark.slow
 def test_does_the_register_take_as_many_queries_for_500_people_as_for_5(client, auth, door):
     """The user, programme, role, cohort and session; the attendees with their
     bookings, accounts and household records; the marks; their changes; the menu."""
