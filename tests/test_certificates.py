@@ -143,7 +143,7 @@ def test_does_the_check_show_nothing_else_about_the_person(client, issue):
     account = owner(certificate)
     html = client.get(f"/certificates/verify/{certificate.code}").get_data(as_text=True)
     assert account.email not in html
-    main = html.split('<main', 1)[1].split("</main>", 1)[0]  # not the random form tokens
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]  # not the random form tokens
     assert "75" not in main.replace("7.5", "")  # no attendance share
     assert f"/me/certificates/{certificate.id}" not in html
 
