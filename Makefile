@@ -16,8 +16,12 @@ run: install translations
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Tests marked `slow` (scale, races) run only with SLOW=1, or in CI (CI=true).
+SLOW ?= $(CI)
+SKIP_SLOW := $(if $(filter-out 0 false,$(SLOW)),,-m "not slow")
+
 test: install translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(SKIP_SLOW) $(PYTEST_ARGS)
 
 # Booking throughput and latency on a hot cohort (BENCH_DATABASE_URL for PostgreSQL).
 bench: install translations

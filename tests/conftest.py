@@ -2,6 +2,14 @@
 
 Tests run on SQLite by default. Set TEST_DATABASE_URL (as `.ci/run` does) to run
 the same suite on PostgreSQL.
+
+One application serves the whole run and its tables are created once. Each test
+runs inside a transaction that is rolled back at its end: the app's own commits
+and rollbacks only end SAVEPOINTs inside it (see `app`). A test that needs commits
+that other connections or threads can see (the live server, threads of its own)
+gets, as before, an application of its own that commits for real and whose rows
+are deleted afterwards: mark it `@pytest.mark.real_commits` (tests that use
+`live_server` get this by themselves).
 """
 
 import contextvars
@@ -11,18 +19,20 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from app.accounts.models import User
 from app.core.models import OutboxMessage
-from app.extensions import db
+from app.extensions import db, limiter
 from app.programmes.models import (
     Cohort,
     CohortSession,
@@ -36,6 +46,8 @@ from config import TestingConfig
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
+#: Where the shared app keeps the rate limiter's storage it made (see `state_restored`).
+LIMITER_STORAGE = "tests.limiter_storage"
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -43,7 +55,15 @@ class CSRFClient(FlaskClient):
     """A test client that sends a valid CSRF token with every form, as a browser would.
 
     `post(..., csrf=False)` sends none, to test the refusal.
+
+    The token is read from a page once and reused while the session it belongs to
+    keeps it, as a browser's open tab would. A session without that token (after a
+    logout that clears it, or a cookie the app no longer accepts) gets a new one
+    read from a page, just before the form that needs it.
     """
+
+    #: (the token kept in the session, the signed token a form sends), once read.
+    _csrf: tuple[str, str] | None = None
 
     def open(self, *args, **kwargs):
         # Read and close every response as a server does, so that work scheduled to
@@ -52,8 +72,18 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        html = self.get("/").get_data(as_text=True)
-        return CSRF_INPUT.search(html).group(1)
+        kept = self._session_csrf_token()
+        if kept is None or self._csrf is None or self._csrf[0] != kept:
+            html = self.get("/").get_data(as_text=True)
+            signed = CSRF_INPUT.search(html).group(1)
+            self._csrf = (self._session_csrf_token(), signed)
+        return self._csrf[1]
+
+    def _session_csrf_token(self) -> str | None:
+        """The raw token Flask-WTF keeps in this client's session (None without one)."""
+        field = self.application.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        with self.session_transaction() as session:
+            return session.get(field)
 
     def post(self, *args, csrf: bool = True, **kwargs):
         if csrf:
@@ -95,11 +125,192 @@ def run_each_request_in_a_fresh_context(app) -> None:
     app.wsgi_app = isolated
 
 
-@pytest.fixture
-def app(database_url):
+def build_app(database_url: str) -> Flask:
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
     app.test_client_class = CSRFClient
     run_each_request_in_a_fresh_context(app)
+    return app
+
+
+def begin_sqlite_transactions_explicitly(engine: Engine) -> None:
+    """SQLAlchemy's recipe for SAVEPOINT on pysqlite: the driver's own transaction
+    handling is switched off and BEGIN is emitted when SQLAlchemy begins. Only the
+    shared test application's engine gets this; the app's code is unchanged."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def no_driver_transactions(dbapi_connection, connection_record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url) -> Iterator[Flask]:
+    """The application every test without `real_commits` uses; its tables are made once."""
+    app = build_app(database_url)
+    app.extensions[LIMITER_STORAGE] = limiter.storage
+    with app.app_context():
+        begin_sqlite_transactions_explicitly(db.engine)
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def sessions_bound_to(app: Flask, connection: Connection) -> Iterator[None]:
+    """Every database session of `app` (the test's, each request's, each job's) works
+    on `connection`, each inside a SAVEPOINT of its own, so that the app's commits and
+    rollbacks end only that SAVEPOINT.
+
+    Flask-SQLAlchemy's `Session.get_bind()` asks `db.engines` (the app's
+    {bind key: engine} mapping) for the engine, ignoring a session-level bind, so the
+    connection takes the default engine's place there; `db.engine` then yields it
+    too, which `Session(db.engine)` in app/outbox.py relies on.
+    """
+    with app.app_context():
+        engines = db.engines
+    engine = engines[None]
+    options = db.session.session_factory.kw
+    saved_options = dict(options)
+    engines[None] = connection
+    options["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield
+    finally:
+        options.clear()
+        options.update(saved_options)
+        engines[None] = engine
+
+
+@contextmanager
+def state_restored(app: Flask) -> Iterator[None]:
+    """Put back what a test may change on the shared app: its config, and the rate
+    limiter (its counters, and its storage if another app re-initialised it)."""
+    if limiter.storage is not app.extensions[LIMITER_STORAGE]:
+        # A test's own create_app() took the global limiter over (real_commits tests,
+        # tests of the app factory): give it back to the shared app.
+        limiter.init_app(app)
+        app.extensions[LIMITER_STORAGE] = limiter.storage
+    limiter.reset()
+    config = dict(app.config)
+    try:
+        yield
+    finally:
+        app.config.clear()
+        app.config.update(config)
+
+
+@dataclass
+class OpenSavepoint:
+    #: Writes made while it was the innermost SAVEPOINT (its own session's).
+    wrote: bool = False
+    #: Writes of SAVEPOINTs released inside it: other sessions' commits.
+    holds_commits: bool = False
+
+
+class SavepointGuard:
+    """Watches the SAVEPOINTs on a test's connection for the one way they differ from
+    real commits: a session rolling back its SAVEPOINT after another session (a
+    request, a job) committed writes inside it. With real commits those writes would
+    stay; here they are undone, and the test would check something the app does not
+    do. The test then fails with this report: mark it `real_commits`.
+    """
+
+    WRITES = ("INSERT", "UPDATE", "DELETE")
+
+    def __init__(self, connection: Connection):
+        self.open: list[OpenSavepoint] = []  # innermost last (SAVEPOINTs nest)
+        self.problems: list[str] = []
+        self.watching = True
+        event.listen(connection, "savepoint", self.begun)
+        event.listen(connection, "release_savepoint", self.released)
+        event.listen(connection, "rollback_savepoint", self.rolled_back)
+        event.listen(connection, "before_cursor_execute", self.executing)
+
+    def begun(self, connection, name) -> None:
+        self.open.append(OpenSavepoint())
+
+    def executing(self, connection, cursor, statement, parameters, context, executemany):
+        if self.open and statement.lstrip()[:6].upper() in self.WRITES:
+            self.open[-1].wrote = True
+
+    def ended(self) -> OpenSavepoint:
+        return self.open.pop() if self.open else OpenSavepoint()
+
+    def released(self, connection, name, context) -> None:
+        savepoint = self.ended()
+        if self.open and (savepoint.wrote or savepoint.holds_commits):
+            self.open[-1].holds_commits = True
+
+    def rolled_back(self, connection, name, context) -> None:
+        if self.ended().holds_commits and self.watching:
+            self.problems.append(
+                f"ROLLBACK TO SAVEPOINT {name} undid writes that another session (a request"
+                " or a job) had committed inside it; with real commits they would stay."
+                " Mark the test `@pytest.mark.real_commits`."
+            )
+
+
+def is_savepoint_statement(statement: str) -> bool:
+    """SAVEPOINT, RELEASE or ROLLBACK TO: what the shared app's sessions send around
+    their work (see `sessions_bound_to`), not queries of the code under test. Tests
+    that count queries leave them out, as they left out BEGIN and COMMIT before."""
+    return statement.startswith(("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT "))
+
+
+def needs_real_commits(request: pytest.FixtureRequest) -> bool:
+    return (
+        request.node.get_closest_marker("real_commits") is not None
+        or "live_server" in request.fixturenames
+    )
+
+
+@pytest.fixture
+def app(request, database_url):
+    """The test's application, inside an application context.
+
+    Usually the shared application, on one connection whose transaction is rolled
+    back at the test's end, with its config and rate limiter put back; a
+    `SavepointGuard` fails the test if the SAVEPOINTs made it check something real
+    commits would not. With `real_commits` (or `live_server`), a new application
+    that commits for real, as every test had before; its rows are deleted afterwards.
+    """
+    if needs_real_commits(request):
+        yield from committed_app(database_url)
+        return
+    app = request.getfixturevalue("shared_app")
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    transaction = connection.begin()
+    # A SAVEPOINT under everything: a plain `Session(connection)` then joins with a
+    # SAVEPOINT of its own too (its default "conditional_savepoint").
+    connection.begin_nested()
+    guard = SavepointGuard(connection)
+    try:
+        with (
+            state_restored(app),
+            sessions_bound_to(app, connection),
+            app.app_context(),
+        ):
+            yield app
+            guard.watching = False  # the test is over: now everything goes
+    finally:
+        transaction.rollback()
+        connection.close()
+    if guard.problems:
+        pytest.fail("\n".join(guard.problems), pytrace=False)
+
+
+def committed_app(database_url) -> Iterator[Flask]:
+    """An application of the test's own that commits for real; its rows are deleted at
+    the end. Slower: only for tests whose writes other connections must see."""
+    app = build_app(database_url)
     with app.app_context():
         db.create_all()
         yield app
@@ -309,6 +520,9 @@ class LiveServerURL(str):
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServerURL]:
     """The test `app` served on a free local port in a background thread; yields its base URL.
+
+    A test using it gets an `app` that commits for real (see `needs_real_commits`):
+    the server's threads have connections of their own, which see only commits.
 
     Requests run in the server's threads, each in its own app context and database
     session, so a test reads what the browser did only after `db.session.expire_all()`.

@@ -67,6 +67,7 @@ def test_is_nobody_warned_twice(course, make_user, outbox):
     assert len(outbox("attendance_warning")) == 1
 
 
+@pytest.mark.real_commits  # threads, each with a connection of its own
 def test_is_nobody_warned_twice_when_the_job_runs_twice_at_once(app, course, make_user, outbox):
     cohort = course()
     people = [book(cohort, make_user()) for _ in range(5)]

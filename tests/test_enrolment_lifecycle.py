@@ -556,6 +556,7 @@ class SeatsMachine(RuleBasedStateMachine):
         assert all(active == (status in ACTIVE_STATUSES) for active, status in rows)
 
 
+@pytest.mark.slow
 def test_do_random_sequences_keep_the_seat_invariant(
     make_user, make_programme, make_cohort, make_session
 ):

@@ -127,6 +127,7 @@ def assert_seats_invariant(cohort: Cohort) -> None:
     assert all(e.seats > free for e in enrolments(cohort) if e.status == S.WAITLISTED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_do_fifty_people_racing_for_five_seats_get_exactly_five(
     live_server, hot_cohort, make_user, round_
@@ -167,6 +168,7 @@ def test_is_the_waitlist_served_in_order_of_arrival(live_server, hot_cohort, mak
     assert [e.id for e in waitlist(cohort)] == expected[1:]
 
 
+@pytest.mark.slow
 def test_do_cancellations_racing_with_bookings_keep_the_invariant(
     live_server, hot_cohort, make_user
 ):

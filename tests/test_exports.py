@@ -322,6 +322,7 @@ def stream(response) -> tuple[bytes, int, int]:
     return start, size, lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sensitive", [False, True])
 def test_do_three_thousand_attendees_export_as_a_stream(client, auth, team, big_cohort, sensitive):
     auth.login_as(team[TeamRole.ORGANISER])
@@ -345,6 +346,7 @@ def test_do_three_thousand_attendees_export_as_a_stream(client, auth, team, big_
     assert peak < 4_000_000
 
 
+@pytest.mark.slow
 def test_do_three_thousand_attendees_export_as_xlsx(client, auth, team, big_cohort):
     auth.login_as(team[TeamRole.ORGANISER])
     tracemalloc.start()
@@ -363,6 +365,7 @@ def test_do_three_thousand_attendees_export_as_xlsx(client, auth, team, big_coho
     assert (log.rows, log.file_format) == (3000, "xlsx")
 
 
+@pytest.mark.slow
 def test_does_a_register_of_three_thousand_export(client, auth, team, big_cohort):
     auth.login_as(team[TeamRole.LEAD])
     session = big_cohort.sessions[0]

@@ -148,6 +148,7 @@ def test_does_the_back_off_grow_and_stop_growing():
     assert delays[-1] == timedelta(hours=6)
 
 
+@pytest.mark.real_commits  # threads, each with a connection of its own
 def test_do_two_deliverers_at_once_send_each_message_only_once(app, make_user, outbox, smtp_server):
     user = make_user()
     port = app.config["MAIL_PORT"]

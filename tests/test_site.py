@@ -60,6 +60,7 @@ def test_is_a_wrong_method_a_friendly_405(client):
     assert response.status_code == 405
 
 
+@pytest.mark.real_commits  # adds a route: needs an app of its own that has served no request
 def test_is_a_crash_a_friendly_500(app, client):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
