@@ -27,6 +27,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
+from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
@@ -209,6 +210,9 @@ def state_restored(app: Flask) -> Iterator[None]:
 class OpenSavepoint:
     #: Writes made while it was the innermost SAVEPOINT (its own session's).
     wrote: bool = False
+    #: Opened by `Session.begin_nested()` inside a session's own transaction (the app's
+    #: guard around one insert): its release is part of that transaction, no commit.
+    nested: bool = False
     #: Writes of SAVEPOINTs released inside it: other sessions' commits.
     holds_commits: bool = False
 
@@ -227,13 +231,23 @@ class SavepointGuard:
         self.open: list[OpenSavepoint] = []  # innermost last (SAVEPOINTs nest)
         self.problems: list[str] = []
         self.watching = True
+        self.next_is_nested = False
         event.listen(connection, "savepoint", self.begun)
         event.listen(connection, "release_savepoint", self.released)
         event.listen(connection, "rollback_savepoint", self.rolled_back)
         event.listen(connection, "before_cursor_execute", self.executing)
 
+    def session_transaction(self, session, transaction) -> None:
+        """Sessions announce each transaction before its SAVEPOINT is sent (a flush's
+        own subtransaction, which sends none, may come in between)."""
+        if transaction.nested:
+            self.next_is_nested = True
+        elif transaction.parent is None:
+            self.next_is_nested = False
+
     def begun(self, connection, name) -> None:
-        self.open.append(OpenSavepoint())
+        self.open.append(OpenSavepoint(nested=self.next_is_nested))
+        self.next_is_nested = False
 
     def executing(self, connection, cursor, statement, parameters, context, executemany):
         if self.open and statement.lstrip()[:6].upper() in self.WRITES:
@@ -244,8 +258,14 @@ class SavepointGuard:
 
     def released(self, connection, name, context) -> None:
         savepoint = self.ended()
-        if self.open and (savepoint.wrote or savepoint.holds_commits):
-            self.open[-1].holds_commits = True
+        if not self.open:
+            return
+        parent = self.open[-1]
+        if savepoint.nested:  # still the same session's transaction
+            parent.wrote |= savepoint.wrote
+            parent.holds_commits |= savepoint.holds_commits
+        elif savepoint.wrote or savepoint.holds_commits:
+            parent.holds_commits = True
 
     def rolled_back(self, connection, name, context) -> None:
         if self.ended().holds_commits and self.watching:
@@ -292,6 +312,7 @@ def app(request, database_url):
     # SAVEPOINT of its own too (its default "conditional_savepoint").
     connection.begin_nested()
     guard = SavepointGuard(connection)
+    event.listen(Session, "after_transaction_create", guard.session_transaction)
     try:
         with (
             state_restored(app),
@@ -301,6 +322,7 @@ def app(request, database_url):
             yield app
             guard.watching = False  # the test is over: now everything goes
     finally:
+        event.remove(Session, "after_transaction_create", guard.session_transaction)
         transaction.rollback()
         connection.close()
     if guard.problems:
