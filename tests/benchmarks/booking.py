@@ -27,7 +27,7 @@ from app.extensions import db
 from app.programmes.models import Cohort, CohortSession, Programme, ProgrammeKind, ProgrammeStatus
 from config import TestingConfig
 from tests.conftest import CSRF_INPUT, PASSWORD
-from tests.test_enrolment_races import Browser
+from tests.enrolment.test_races import Browser
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "400"))
 SEATS = int(os.environ.get("BENCH_SEATS", "200"))

@@ -11,7 +11,7 @@ from app.attendance.completion import complete_cohort
 from app.attendance.models import Certificate
 from app.core.transaction import transaction
 from app.extensions import db
-from tests.after_sessions import book, make_course, mark
+from tests.attendance.after_sessions import book, make_course, mark
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "app" / "translations"
 LANGUAGES = ["es", "zh_Hant"]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")

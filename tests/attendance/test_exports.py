@@ -14,7 +14,7 @@ from app.attendance.models import Attendance, AttendanceState, ExportLog, MarkMe
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
 from app.extensions import db
 from app.programmes.models import ProgrammeKind, TeamRole
-from tests.after_sessions import book, household, make_course, mark
+from tests.attendance.after_sessions import book, household, make_course, mark
 
 NEEDS = ["Medical needs", "Dietary needs", "Access needs"]
 

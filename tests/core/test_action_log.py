@@ -22,9 +22,9 @@ from app.enrolment.rules import Party
 from app.extensions import db
 from app.programmes.models import Cohort, EnrolmentMode, Programme, ProgrammeKind, TeamRole
 from app.programmes.rules import utc_to_local
-from tests.after_sessions import book as book_before
-from tests.after_sessions import make_course
-from tests.after_sessions import mark as mark_before
+from tests.attendance.after_sessions import book as book_before
+from tests.attendance.after_sessions import make_course
+from tests.attendance.after_sessions import mark as mark_before
 
 S = EnrolmentStatus
 

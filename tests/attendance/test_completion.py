@@ -15,7 +15,7 @@ from app.core.db import utcnow
 from app.enrolment.models import EnrolmentStatus
 from app.extensions import db
 from app.programmes.models import ProgrammeKind, TeamRole
-from tests.after_sessions import book, household, make_course, mark
+from tests.attendance.after_sessions import book, household, make_course, mark
 
 S = EnrolmentStatus
 

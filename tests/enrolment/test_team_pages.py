@@ -16,8 +16,8 @@ from app.enrolment.models import Enrolment, EnrolmentStatus, HouseholdMember, Pe
 from app.enrolment.rules import Party
 from app.extensions import db
 from app.programmes.models import Cohort, EnrolmentMode, Programme, TeamRole
-from tests.test_organise import cohort_form as organise_cohort_form
-from tests.test_organise import field_error
+from tests.programmes.test_team_pages import cohort_form as organise_cohort_form
+from tests.programmes.test_team_pages import field_error
 
 S = EnrolmentStatus
 

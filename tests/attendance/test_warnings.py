@@ -12,7 +12,7 @@ from app.attendance.models import AttendanceWarning
 from app.enrolment import lifecycle
 from app.extensions import db
 from app.programmes.models import ProgrammeKind, TeamRole
-from tests.after_sessions import book, household, make_course, mark
+from tests.attendance.after_sessions import book, household, make_course, mark
 
 
 @pytest.fixture
