@@ -10,10 +10,10 @@ import segno
 from playwright.sync_api import expect
 
 from app.extensions import db
-from tests import test_attendance_door as at_the_door
+from tests.attendance import test_door as at_the_door
+from tests.attendance.test_door import code_of, marks
 from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS
 from tests.browser.test_accessibility import Audit
-from tests.attendance.test_door import code_of, marks
 
 #: The door's fixtures: a programme with a session happening now, and bookings.
 door = at_the_door.door
