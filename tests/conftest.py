@@ -283,6 +283,23 @@ def is_savepoint_statement(statement: str) -> bool:
     return statement.startswith(("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT "))
 
 
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """The statements the code under test sends while the block runs (SAVEPOINTs left
+    out), for tests that a page's query count does not grow with its data."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not is_savepoint_statement(statement):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
 def needs_real_commits(request: pytest.FixtureRequest) -> bool:
     return (
         request.node.get_closest_marker("real_commits") is not None

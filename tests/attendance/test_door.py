@@ -8,12 +8,11 @@ test client, with and without JavaScript (JSON answers).
 import re
 import threading
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from app.accounts.models import User
 from app.attendance import commands, queries, rules
@@ -26,7 +25,7 @@ from app.enrolment import lifecycle
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession, ProgrammeMember, TeamRole
-from tests.conftest import is_savepoint_statement
+from tests.conftest import counting_queries
 
 A = AttendanceState
 S = EnrolmentStatus
@@ -145,21 +144,6 @@ def marks(session: CohortSession) -> list[Attendance]:
             select(Attendance).where(Attendance.session_id == session.id).order_by(Attendance.id)
         )
     )
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not is_savepoint_statement(statement):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 JSON = {"Accept": "application/json"}

@@ -1,12 +1,10 @@
 """Can visitors find programmes, read about them and take the dates home?"""
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event
 
 from app.core.db import utcnow
 from app.enrolment import lifecycle
@@ -21,7 +19,7 @@ from app.programmes.models import (
     ProgrammeStatus,
     TeamRole,
 )
-from tests.conftest import is_savepoint_statement
+from tests.conftest import counting_queries
 
 CARD_LINK = re.compile(r'class="programme-card__title">\s*<a href="/programmes/([a-z0-9-]+)/">')
 
@@ -67,21 +65,6 @@ def offer(make_programme, add_dates):
         return programme
 
     return make
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not is_savepoint_statement(statement):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # What is listed

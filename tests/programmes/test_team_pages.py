@@ -2,12 +2,11 @@
 
 import io
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db
@@ -21,7 +20,7 @@ from app.programmes.models import (
     ProgrammeStatus,
     TeamRole,
 )
-from tests.conftest import is_savepoint_statement
+from tests.conftest import counting_queries
 
 pytestmark = pytest.mark.usefixtures("upload_folder")
 
@@ -151,21 +150,6 @@ def session_form(**overrides) -> dict:
         "online_url": "",
         **overrides,
     }
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not is_savepoint_statement(statement):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # Who may come in
