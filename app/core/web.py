@@ -49,17 +49,6 @@ def run_form(form: FlaskForm, command: Callable[[], T]) -> T | None:
         return None
 
 
-def attempt(form: FlaskForm, change: Callable[[], T], refused: type[Exception]) -> T | None:
-    """Being replaced by `run_form`: the old per-area form runner."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        return change()
-    except refused as error:
-        show_errors(form, error.errors)
-        return None
-
-
 def render_form(template: str, form: FlaskForm, **context):
     """Render a page with a form, answering 422 when the submission was refused."""
     return render_template(template, form=form, **context), form_status(form)

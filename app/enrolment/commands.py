@@ -318,10 +318,9 @@ def application_problems(
             min=STATEMENT_MIN_LENGTH,
         ),
     )
-    countries = rules.eligibility(cohort).home_countries
-    if details.home_country and countries:
+    if details.home_country:
         require(
-            details.home_country in countries,
+            rules.eligibility(cohort).accepts_country(details.home_country),
             "home_country",
             _l(
                 "This cohort is for students from %(countries)s only.",

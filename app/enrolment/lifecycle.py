@@ -445,9 +445,7 @@ def save_application(
     _check_open(cohort, now)
     if problems := eligibility_problems(cohort, user, party):
         raise not_eligible(problems)
-    rules_ = rules.eligibility(cohort)
-    countries = rules_.home_countries
-    if submit and countries and details.home_country not in countries:
+    if submit and not rules.eligibility(cohort).accepts_country(details.home_country):
         raise not_eligible([_("This cohort is for students from the countries listed.")])
     enrolment = draft_application(user, cohort)
     if enrolment is None:

@@ -68,6 +68,10 @@ class Eligibility:
     def has_age_limit(self) -> bool:
         return self.min_age is not None or self.max_age is not None
 
+    def accepts_country(self, code: str | None) -> bool:
+        """Does someone from `code` fit? Anyone does when no home countries are set."""
+        return not self.home_countries or code in self.home_countries
+
 
 def eligibility(cohort: Cohort) -> Eligibility:
     """The cohort's own rules where it sets them, else the programme's."""
