@@ -7,6 +7,7 @@ import pytest
 
 from app.programmes.models import Cohort, CohortSession, EnrolmentMode, Programme, ProgrammeKind
 from app.programmes.rules import (
+    Eligibility,
     EnrolmentState,
     age_fits,
     age_on,
@@ -261,3 +262,18 @@ def test_does_enrolment_open_exactly_at_the_opening_time():
 
 def test_does_a_finished_cohort_stay_finished_whatever_its_seats():
     assert enrolment_state(cohort(-3, seats_taken=10), NOW) == EnrolmentState.FINISHED
+
+
+@pytest.mark.parametrize(
+    ("home_countries", "country", "fits"),
+    [
+        ((), "GB", True),
+        ((), None, True),
+        (("MX", "CO", "CL"), "CO", True),
+        (("MX", "CO", "CL"), "GB", False),
+        (("MX", "CO", "CL"), None, False),
+    ],
+)
+def test_does_a_home_country_fit_the_cohort(home_countries, country, fits):
+    rules = Eligibility(None, None, False, home_countries)
+    assert rules.accepts_country(country) is fits
