@@ -7,6 +7,7 @@ put each message next to its field (`app.core.web.run_form`).
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class Refusal(Exception):
@@ -24,6 +25,7 @@ class Refusal(Exception):
         *,
         field: str = "",
         errors: Mapping[str, str] | None = None,
+        detail: Mapping[str, Any] | None = None,
     ):
         if errors is None:
             if message is None:
@@ -31,6 +33,8 @@ class Refusal(Exception):
             errors = {field: message}
         self.code = code
         self.errors: dict[str, str] = dict(errors)
+        #: What a page may show beyond the messages (who in a party cannot come, and why).
+        self.detail: dict[str, Any] = dict(detail or {})
         super().__init__(code, self.errors)
 
     @property

@@ -85,9 +85,7 @@ def _booking_refused(
     `people` maps the choices of who comes (`ME` or a member id as a string) to
     the reasons that person cannot come, shown next to their name.
     """
-    refused = Refusal(code, errors=errors)
-    refused.people = people or {}
-    return refused
+    return Refusal(code, errors=errors, detail={"people": people or {}})
 
 
 def _fill_member(member: HouseholdMember, details: MemberDetails) -> None:
@@ -227,7 +225,7 @@ def _explain(refusal, cohort, user, members, chosen, details) -> Refusal:
     """Each reason next to the person it is about; the account's own next to the school."""
     people = _notes_of(cohort, user, members, chosen)
     per_person = {reason for reasons in people.values() for reason in reasons}
-    general = [reason for reason in refusal.reasons if reason not in per_person]
+    general = [reason for reason in refusal.detail["reasons"] if reason not in per_person]
     errors = {}
     if people:
         errors["people"] = _not_everyone()

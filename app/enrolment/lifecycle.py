@@ -69,9 +69,7 @@ def refusal(code: str, message=None) -> Refusal:
 
 def not_eligible(reasons: list[str]) -> Refusal:
     """Code "not_eligible"; `reasons` keeps one reason per person who does not fit."""
-    refused = Refusal("not_eligible", " ".join(reasons))
-    refused.reasons = reasons
-    return refused
+    return Refusal("not_eligible", " ".join(reasons), detail={"reasons": reasons})
 
 
 # Seats ---------------------------------------------------------------------------------

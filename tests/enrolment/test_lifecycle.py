@@ -228,8 +228,8 @@ def test_is_each_childs_age_checked_with_a_reason(workshop, household, born, fit
     with pytest.raises(Refusal) as refused, transaction():
         lifecycle.book(guardian, cohort, Party(members=tuple(members)))
     assert refused.value.code == "not_eligible"
-    assert "Child 0 will be" in refused.value.reasons[0]
-    assert "(Ages 6 to 11)" in refused.value.reasons[0]
+    assert "Child 0 will be" in refused.value.detail["reasons"][0]
+    assert "(Ages 6 to 11)" in refused.value.detail["reasons"][0]
 
 
 def test_is_enrolment_refused_outside_its_dates(workshop, household):

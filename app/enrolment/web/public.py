@@ -66,7 +66,7 @@ def enrol(slug: str, cohort_id: int):
                 enrolment = commands.book_place(user, cohort, form.details())
         except Refusal as refusal:
             show_errors(form, refusal.errors)
-            refused = getattr(refusal, "people", {})
+            refused = refusal.detail.get("people", {})
         else:
             flash(commands.booked_message(enrolment), "success")
             return _to_detail(enrolment)
