@@ -1,11 +1,21 @@
-"""Input filters every area's forms share: trimming, blank to None, select options."""
+"""What every area's forms share: input filters (trimming, blank to None, one newline),
+select options, and a decimal field that takes only numbers."""
 
 from collections.abc import Iterable
-from typing import TypeVar
 
+from wtforms import DecimalField
 from wtforms.fields.choices import SelectChoice
 
-T = TypeVar("T")
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number as people write it. Python reads "NaN" and "Infinity" as
+    decimals too; here they are refused like any other text that is not a number."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 def strip(value: str | None) -> str | None:

@@ -73,9 +73,13 @@ def html_lang(locale: str) -> str:
 
 
 def is_valid_timezone(name: str) -> bool:
+    # The longest IANA name has 32 characters; a far longer one is no zone, and
+    # looking it up would ask the file system for a name too long to open.
+    if not name or len(name) > 64:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

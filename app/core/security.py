@@ -1,8 +1,35 @@
-"""Response headers every page carries, and safe redirects."""
+"""What every request and response passes through: input without NUL characters,
+security headers, safe redirects."""
 
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request, url_for
+from flask import Request as FlaskRequest
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+
+
+class TextParameters(ImmutableMultiDict):
+    """Query and form values with NUL characters taken out: no one types them, and no
+    PostgreSQL text column can hold one, so they must not reach a query."""
+
+    def __init__(self, mapping=None):
+        super().__init__(
+            [
+                (_without_nul(key), _without_nul(value))
+                for key, value in iter_multi_items(mapping or ())
+            ]
+        )
+
+
+def _without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class Request(FlaskRequest):
+    """Every request's query string and form, read through `TextParameters`."""
+
+    parameter_storage_class = TextParameters
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,4 +70,5 @@ def redirect_to_safe(target: str | None, default_endpoint: str = "site.index"):
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = Request
     app.after_request(set_security_headers)

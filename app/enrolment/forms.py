@@ -418,7 +418,9 @@ class ApplicationFilterForm(FlaskForm):
         )
 
     def _value(self, field) -> str | None:
-        return None if field.errors else (field.data or None)
+        """What the field filters by: None when it was left blank (spaces too) or was
+        not one of its choices."""
+        return None if field.errors else ((field.data or "").strip() or None)
 
     def filters(self) -> queries.QueueFilters:
         status = self._value(self.status)

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     IntegerField,
     SearchField,
@@ -32,7 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.core.forms import blank_to_none, one_newline, options, strip
+from app.core.forms import FiniteDecimalField, blank_to_none, one_newline, options, strip
 from app.core.i18n import (
     country_choices,
     country_name,
@@ -394,7 +393,7 @@ class CohortForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
         description=_l("Share of the sessions a participant must attend, like 75."),
     )
-    cpd_hours = DecimalField(
+    cpd_hours = FiniteDecimalField(
         _l("CPD hours"),
         places=1,
         validators=[Optional()],

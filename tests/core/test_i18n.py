@@ -124,3 +124,16 @@ def test_are_times_shown_in_the_users_time_zone(app, client, auth, make_user, ou
     hong_kong_hour = (queued.hour + 8) % 24
     hour_text = f"{hong_kong_hour % 12 or 12}:{queued.minute:02d}"
     assert hour_text in html
+
+
+def test_is_a_time_zone_of_ten_thousand_characters_refused_next_to_the_field(
+    client, auth, make_user
+):
+    user = auth.login_as(make_user(name="Sam"))
+    response = client.post(
+        "/account/settings", data={"name": "Samuel", "locale": "", "timezone": "A" * 10_000}
+    )
+    assert response.status_code == 422
+    assert "field__error" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert (user.name, user.timezone) != ("Samuel", "A" * 10_000)

@@ -4,7 +4,7 @@ import pytest
 
 from app import create_app
 from app.core.security import is_safe_next
-from app.extensions import limiter
+from app.extensions import db, limiter
 from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 
 
@@ -133,3 +133,15 @@ def test_is_the_client_address_taken_from_a_trusted_proxy(database_url):
         "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     )
     assert response.get_data(as_text=True) == "203.0.113.9 https"
+
+
+def test_are_nul_characters_taken_out_of_what_a_form_or_query_sends(client, auth, make_user):
+    """No one types a NUL, and PostgreSQL cannot store one: it must never reach a query."""
+    user = auth.login_as(make_user(name="Sam"))
+    response = client.post(
+        "/account/settings", data={"name": "Ana\x00 Ruiz", "locale": "", "timezone": "UTC"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.name == "Ana Ruiz"
+    assert client.get("/programmes/?q=%00robots").status_code == 200

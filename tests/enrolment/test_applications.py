@@ -473,6 +473,7 @@ def test_can_the_queue_be_filtered(client, auth, school, submitted):
 
     assert names() == ["Ana Ruiz", "Bruno Díaz", "Carla Soto"]
     assert names(status="waitlisted") == ["Carla Soto"]
+    assert names(status=" ") == ["Ana Ruiz", "Bruno Díaz", "Carla Soto"]  # blank: any status
     assert names(country="MX") == ["Bruno Díaz"]
     assert names(score="4") == ["Ana Ruiz"]
     assert names(score="none") == ["Carla Soto"]

@@ -686,6 +686,8 @@ def test_does_the_cohort_form_show_enrolment_dates_in_the_cohorts_time_zone(clie
         ({"completion_share": "120"}, "completion_share", "from 0 to 100 percent"),
         ({"cpd_hours": "-2"}, "cpd_hours", "from 0 to 9999.9"),
         ({"cpd_hours": "lots"}, "cpd_hours", "Not a valid decimal value."),
+        ({"cpd_hours": "NaN"}, "cpd_hours", "Not a valid decimal value."),
+        ({"cpd_hours": "-Infinity"}, "cpd_hours", "Not a valid decimal value."),
         ({"countries_rule": "listed"}, "home_countries", "Choose at least one country"),
     ],
 )
