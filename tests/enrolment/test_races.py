@@ -211,3 +211,19 @@ def test_is_the_booking_page_token_in_the_form(live_server, hot_cohort, make_use
     html = browser.get(f"/programmes/{cohort.programme.slug}/cohorts/{cohort.id}/enrol")
     assert CSRF_INPUT.search(html)
     assert re.search(r'name="people"[^>]*value="me"', html)
+
+
+def test_does_a_booking_sent_eight_times_at_once_make_one_place_and_no_error(
+    live_server, hot_cohort, make_user
+):
+    """A double tap on a slow phone, eight times over: one place, and every other request
+    is told the person is already booked (a page, never a server error)."""
+    cohort = hot_cohort()
+    [browser] = ready_browsers(live_server, make_user, 1)
+    taps = [enrol_call(browser, cohort) for _ in range(8)]
+    statuses = race(taps)
+
+    assert all(status < 500 for status in statuses), statuses
+    assert statuses.count(302) >= 1
+    assert [e.status for e in enrolments(cohort)] == [S.CONFIRMED]
+    assert_seats_invariant(cohort)
