@@ -4,7 +4,7 @@ import logging
 import os
 
 from flask import Flask
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, DEV_SECRET_KEY, Config
@@ -81,7 +81,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts_public.login"
-    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message = _l("Please log in to see this page.")
     login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"

@@ -137,3 +137,19 @@ def test_is_a_time_zone_of_ten_thousand_characters_refused_next_to_the_field(
     assert "field__error" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert (user.name, user.timezone) != ("Samuel", "A" * 10_000)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("es", "Inicia sesión para ver esta página."), ("zh_Hant", "請先登入才能查看此頁面。")],
+)
+def test_is_the_log_in_request_in_the_visitors_language(client, lang, words):
+    client.get(f"/?lang={lang}")
+    response = client.get("/me/", follow_redirects=True)
+    assert words in response.get_data(as_text=True)
+
+
+def test_do_log_in_and_sign_up_in_the_header_keep_where_the_visitor_was_going(client):
+    page = client.get("/programmes/?q=robots").get_data(as_text=True)
+    assert 'href="/account/login?next=/programmes/?q%3Drobots"' in page
+    assert 'href="/account/signup?next=/programmes/?q%3Drobots"' in page
