@@ -24,7 +24,7 @@ from app.programmes.web import public as programmes_public
 #: A cohort's pages for its programme's team.
 TEAM_COHORT = "/organise/programmes/<int:programme_id>/cohorts/<int:cohort_id>"
 
-#: (blueprint, URL prefix), in the order Flask matches them.
+#: (blueprint, URL prefix), in the order they are registered.
 BLUEPRINTS: list[tuple[Blueprint, str]] = [
     (site.bp, ""),
     (accounts_public.bp, "/account"),
