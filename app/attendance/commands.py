@@ -26,7 +26,13 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.attendance.models import Attendance, AttendanceChange, AttendanceState, MarkMethod
-from app.attendance.queries import _attendance, collectors, find_ticket, own_attendees
+from app.attendance.queries import (
+    attendance_by_ids,
+    attendance_of,
+    collectors,
+    find_ticket,
+    own_attendees,
+)
 from app.attendance.rules import (
     ATTENDED,
     SELF_CHECKIN_GRACE,
@@ -161,7 +167,7 @@ def _set_state(attendee_id: int, session_id: int, state, by_id, method, now):
     if _insert_mark(session_id, attendee_id, state, method, by_id, now):
         return None
     for _ in range(_RETRIES):
-        existing = _attendance(session_id, attendee_id)
+        existing = attendance_by_ids(session_id, attendee_id)
         old = existing.state
         if old == state:
             return None
@@ -178,7 +184,7 @@ def _arrive(attendee_id: int, session_id: int, by_id, method, now) -> bool:
     if _insert_mark(session_id, attendee_id, A.PRESENT, method, by_id, now):
         return True
     for _ in range(_RETRIES):
-        existing = _attendance(session_id, attendee_id)
+        existing = attendance_by_ids(session_id, attendee_id)
         if existing.state in ATTENDED:
             return False
         if _change_state(existing, A.PRESENT, by_id, method, now):
@@ -220,7 +226,7 @@ def mark(
             from_state=AttendanceState(old).value,
             to_state=state.value,
         )
-    return _attendance(session.id, attendee.id)
+    return attendance_of(session, attendee)
 
 
 def _earlier_marks(session: CohortSession, attendee_ids) -> tuple[Attendance, ...]:

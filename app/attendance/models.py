@@ -9,10 +9,10 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_type, utcnow
 from app.enrolment.models import Attendee
 from app.extensions import db
-from app.programmes.models import Cohort, CohortSession, _enum
+from app.programmes.models import Cohort, CohortSession
 
 
 class AttendanceState(enum.StrEnum):
@@ -42,8 +42,8 @@ class Attendance(db.Model):
     attendee_id: Mapped[int] = mapped_column(
         ForeignKey("attendees.id", ondelete="CASCADE"), index=True
     )
-    state: Mapped[AttendanceState] = mapped_column(_enum(AttendanceState, "attendance_state"))
-    method: Mapped[MarkMethod] = mapped_column(_enum(MarkMethod, "mark_method"))
+    state: Mapped[AttendanceState] = mapped_column(enum_type(AttendanceState, "attendance_state"))
+    method: Mapped[MarkMethod] = mapped_column(enum_type(MarkMethod, "mark_method"))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Children leave with a named adult from the booking's authorised collectors.
@@ -69,10 +69,10 @@ class AttendanceChange(db.Model):
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_state: Mapped[AttendanceState] = mapped_column(
-        _enum(AttendanceState, "attendance_change_from")
+        enum_type(AttendanceState, "attendance_change_from")
     )
     to_state: Mapped[AttendanceState] = mapped_column(
-        _enum(AttendanceState, "attendance_change_to")
+        enum_type(AttendanceState, "attendance_change_to")
     )
 
     changed_by: Mapped[User] = relationship()

@@ -42,7 +42,7 @@ A = AttendanceState
 
 def attendance_of(session: CohortSession, attendee: Attendee) -> Attendance | None:
     """The attendee's mark at the session, if any."""
-    return _attendance(session.id, attendee.id)
+    return attendance_by_ids(session.id, attendee.id)
 
 
 def marks_by_attendee(
@@ -478,7 +478,7 @@ def my_attendance(user: User, now: datetime | None = None) -> list[MyRecord]:
     return records
 
 
-def _attendance(session_id: int, attendee_id: int) -> Attendance | None:
+def attendance_by_ids(session_id: int, attendee_id: int) -> Attendance | None:
     return db.session.scalar(
         select(Attendance)
         .where(Attendance.session_id == session_id, Attendance.attendee_id == attendee_id)

@@ -1,10 +1,11 @@
 """The database layer every model stands on: the declarative base with stable
 constraint names, column types, and SQLite's connection settings."""
 
+import enum
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -82,3 +83,15 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
         # Safe with WAL (no corruption); only the last commits may be lost on power loss.
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def enum_type(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
+    """A string column limited to the enum's values by a check constraint named `name`."""
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        name=name,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -5,10 +5,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
 
@@ -33,14 +33,7 @@ class OutboxMessage(db.Model):
     #: Text attachments: [{"filename": ..., "content_type": "text/calendar", "content": ...}].
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     status: Mapped[MessageStatus] = mapped_column(
-        Enum(
-            MessageStatus,
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            name="message_status",
-            values_callable=lambda statuses: [s.value for s in statuses],
-        ),
+        enum_type(MessageStatus, "message_status", length=16),
         default=MessageStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(default=0)

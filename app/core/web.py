@@ -62,6 +62,15 @@ def get_or_404(model, object_id: int):
     return db.get_or_404(model, object_id)
 
 
+def child_or_404(model, object_id: int, parent_field: str, parent_id: int):
+    """The row if it belongs to the given parent (`row.<parent_field> == parent_id`),
+    else 404: another programme's cohort id in a URL is as if it did not exist."""
+    found = get_or_404(model, object_id)
+    if getattr(found, parent_field) != parent_id:
+        abort(404)
+    return found
+
+
 def calendar_response(calendar, filename: str) -> Response:
     """An iCalendar file to download (an `icalendar.Calendar`)."""
     return Response(

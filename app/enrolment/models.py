@@ -8,9 +8,9 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_type, utcnow
 from app.extensions import db
-from app.programmes.models import Cohort, _enum
+from app.programmes.models import Cohort
 
 
 class PersonKind(enum.StrEnum):
@@ -25,7 +25,7 @@ class HouseholdMember(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[PersonKind] = mapped_column(_enum(PersonKind, "person_kind"))
+    kind: Mapped[PersonKind] = mapped_column(enum_type(PersonKind, "person_kind"))
     name: Mapped[str] = mapped_column(String(120))
     #: Required for children: eligibility is checked on their age.
     date_of_birth: Mapped[date | None]

@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     Numeric,
@@ -20,20 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_type, utcnow
 from app.extensions import db
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A string column limited to the enum's values by a check constraint."""
-    return Enum(
-        cls,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        name=name,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class ProgrammeKind(enum.StrEnum):
@@ -95,7 +82,7 @@ class Programme(db.Model):
     #: The URL name, unique; lower-case words joined by hyphens.
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[ProgrammeKind] = mapped_column(_enum(ProgrammeKind, "programme_kind"))
+    kind: Mapped[ProgrammeKind] = mapped_column(enum_type(ProgrammeKind, "programme_kind"))
     #: One or two sentences for the catalogue card.
     summary: Mapped[str] = mapped_column(String(400))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -117,7 +104,7 @@ class Programme(db.Model):
     #: File name under instance/uploads/programmes, when an image was uploaded.
     image: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[ProgrammeStatus] = mapped_column(
-        _enum(ProgrammeStatus, "programme_status"), default=ProgrammeStatus.DRAFT
+        enum_type(ProgrammeStatus, "programme_status"), default=ProgrammeStatus.DRAFT
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -149,7 +136,7 @@ class ProgrammeMember(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    role: Mapped[TeamRole] = mapped_column(_enum(TeamRole, "team_role"))
+    role: Mapped[TeamRole] = mapped_column(enum_type(TeamRole, "team_role"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     programme: Mapped[Programme] = relationship(back_populates="members")
@@ -180,7 +167,7 @@ class Cohort(db.Model):
     #: with a conditional UPDATE so that it can never pass capacity.
     seats_taken: Mapped[int] = mapped_column(default=0)
     enrolment_mode: Mapped[EnrolmentMode] = mapped_column(
-        _enum(EnrolmentMode, "enrolment_mode"), default=EnrolmentMode.BOOKING
+        enum_type(EnrolmentMode, "enrolment_mode"), default=EnrolmentMode.BOOKING
     )
     enrol_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enrol_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -269,7 +256,7 @@ class CohortQuestion(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     prompt: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    kind: Mapped[QuestionKind] = mapped_column(enum_type(QuestionKind, "question_kind"))
     #: The options of a choice question.
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     required: Mapped[bool] = mapped_column(default=True)

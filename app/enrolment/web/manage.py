@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.core import web
 from app.core.actions import history
-from app.core.web import render_form
+from app.core.web import child_or_404, render_form
 from app.enrolment import commands, queries, rules
 from app.enrolment.forms import (
     ApplicationFilterForm,
@@ -22,7 +22,7 @@ from app.enrolment.models import Enrolment, EnrolmentStatus
 from app.programmes import queries as programmes_queries
 from app.programmes.models import EnrolmentMode
 from app.programmes.permissions import can_manage_enrolments
-from app.programmes.web.access import Loaded, _child, load
+from app.programmes.web.access import Loaded, load
 from app.programmes.words import cohort_when, seats_text
 
 bp = Blueprint("enrolment_manage", __name__)
@@ -44,7 +44,7 @@ def _applications(programme_id: int, cohort_id: int) -> Loaded:
 
 
 def _application(loaded: Loaded, enrolment_id: int) -> Enrolment:
-    enrolment = _child(Enrolment, enrolment_id, "cohort_id", loaded.cohort.id)
+    enrolment = child_or_404(Enrolment, enrolment_id, "cohort_id", loaded.cohort.id)
     if not queries.application_of(loaded.cohort, enrolment):
         abort(404)  # a draft is the applicant's own business
     return enrolment
@@ -258,7 +258,7 @@ def enrolments(programme_id: int, cohort_id: int):
 
 def _place(programme_id: int, cohort_id: int, enrolment_id: int) -> tuple[Loaded, Enrolment]:
     loaded = load(programme_id, can_manage_enrolments, cohort_id)
-    enrolment = _child(Enrolment, enrolment_id, "cohort_id", loaded.cohort.id)
+    enrolment = child_or_404(Enrolment, enrolment_id, "cohort_id", loaded.cohort.id)
     if not queries.place_of(loaded.cohort, enrolment):
         abort(404)
     return loaded, enrolment

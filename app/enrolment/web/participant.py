@@ -45,7 +45,7 @@ bp = Blueprint("enrolment_participant", __name__)
 # (macros imported without context too).
 
 
-def _user():
+def signed_in_user():
     return current_user._get_current_object()
 
 
@@ -55,7 +55,7 @@ def _back_url(default: str) -> str:
     return target if is_safe_next(target) else default
 
 
-def _to_detail(enrolment):
+def to_place_page(enrolment):
     return redirect(url_for("enrolment_participant.detail", enrolment_id=enrolment.id))
 
 
@@ -71,7 +71,7 @@ MY_CONVENE_SECTIONS: list[Callable[[User], tuple[str, dict]]] = []
 @bp.get("/")
 @login_required
 def index():
-    user = _user()
+    user = signed_in_user()
     sections = [section(user) for section in MY_CONVENE_SECTIONS]
     return render_template("enrolment/index.html", mine=queries.my_convene(user), sections=sections)
 
@@ -88,7 +88,7 @@ def _household_url() -> str:
 def add_member():
     kind = request.args.get("kind", PersonKind.CHILD.value)
     form = MemberForm(data={"kind": kind if kind in set(PersonKind) else PersonKind.CHILD})
-    member = web.run_form(form, lambda: commands.add_member(_user(), form.details()))
+    member = web.run_form(form, lambda: commands.add_member(signed_in_user(), form.details()))
     if member:
         flash(_("%(name)s is added to your household.", name=member.name), "success")
         return redirect(_back_url(_household_url()))
@@ -100,7 +100,7 @@ def add_member():
 @bp.route("/household/<int:member_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_member(member_id: int):
-    member = own_member_or_404(_user(), member_id)
+    member = own_member_or_404(signed_in_user(), member_id)
     form = MemberForm(data=member_data(member))
     if web.run_form(form, lambda: commands.update_member(member, form.details())):
         flash(_("The details of %(name)s are saved.", name=member.name), "success")
@@ -114,7 +114,7 @@ def edit_member(member_id: int):
 @login_required
 def remove_member(member_id: int):
     """One confirmation step; refused while an active enrolment includes the person."""
-    member = own_member_or_404(_user(), member_id)
+    member = own_member_or_404(signed_in_user(), member_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = member.name
@@ -133,7 +133,7 @@ def remove_member(member_id: int):
 @bp.route("/teacher", methods=["GET", "POST"])
 @login_required
 def teacher_details():
-    user = _user()
+    user = signed_in_user()
     form = TeacherDetailsForm(data=teacher_data(user))
     if form.validate_on_submit():
         with transaction():
@@ -149,7 +149,7 @@ def teacher_details():
 @bp.get("/enrolments/<int:enrolment_id>")
 @login_required
 def detail(enrolment_id: int):
-    enrolment = own_enrolment_or_404(_user(), enrolment_id)
+    enrolment = own_enrolment_or_404(signed_in_user(), enrolment_id)
     return render_template("enrolment/detail.html", place=queries.place(enrolment))
 
 
@@ -158,11 +158,11 @@ def detail(enrolment_id: int):
 def cancel(enrolment_id: int):
     """One confirmation step ("Cancel your place for 3 people?"); freed seats go to the
     waitlist at once."""
-    user = _user()
+    user = signed_in_user()
     enrolment = own_enrolment_or_404(user, enrolment_id)
     if not enrolment.is_active:
         flash(_("This place is not active any more, so there is nothing to cancel."), "info")
-        return _to_detail(enrolment)
+        return to_place_page(enrolment)
     form = CancelForm()
     if form.validate_on_submit():
         before = enrolment.status
@@ -173,15 +173,15 @@ def cancel(enrolment_id: int):
             flash(refusal.message, "error")
         else:
             flash(cancelled_message(before), "success")
-        return _to_detail(enrolment)
+        return to_place_page(enrolment)
     return render_form("enrolment/cancel.html", form, enrolment=enrolment)
 
 
 def _answer_offer(enrolment_id: int, accept: bool):
-    enrolment = own_enrolment_or_404(_user(), enrolment_id)
+    enrolment = own_enrolment_or_404(signed_in_user(), enrolment_id)
     if enrolment.status != EnrolmentStatus.OFFERED:
         flash(_("There is no offer waiting for your answer."), "info")
-        return _to_detail(enrolment)
+        return to_place_page(enrolment)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -194,7 +194,7 @@ def _answer_offer(enrolment_id: int, accept: bool):
                 flash(_("Your place is confirmed. We have emailed you the details."), "success")
             else:
                 flash(_("You have declined the offer. Thank you for letting us know."), "success")
-        return _to_detail(enrolment)
+        return to_place_page(enrolment)
     return render_template("enrolment/offer.html", enrolment=enrolment, accept=accept, form=form)
 
 
@@ -213,7 +213,7 @@ def decline_offer(enrolment_id: int):
 @bp.get("/enrolments/<int:enrolment_id>/ticket")
 @login_required
 def ticket(enrolment_id: int):
-    enrolment = own_enrolment_or_404(_user(), enrolment_id)
+    enrolment = own_enrolment_or_404(signed_in_user(), enrolment_id)
     if not rules.has_ticket(enrolment):
         return render_error(
             404,
@@ -235,7 +235,7 @@ def ticket(enrolment_id: int):
 @login_required
 def calendar(enrolment_id: int):
     """The cohort's sessions for the holder's calendar; joining links for a confirmed place."""
-    enrolment = own_enrolment_or_404(_user(), enrolment_id)
+    enrolment = own_enrolment_or_404(signed_in_user(), enrolment_id)
     cohort = enrolment.cohort
     if not cohort.sessions:
         abort(404)

@@ -20,7 +20,7 @@ from app.enrolment.forms import (
     teacher_data,
 )
 from app.enrolment.models import EnrolmentStatus
-from app.enrolment.web.participant import _to_detail, _user
+from app.enrolment.web.participant import signed_in_user, to_place_page
 from app.enrolment.words import (
     seat_count_labels,
 )
@@ -51,7 +51,7 @@ def enrol(slug: str, cohort_id: int):
     cohort = queries.published_cohort_or_404(slug, cohort_id)
     if cohort.enrolment_mode == EnrolmentMode.APPLICATION:
         return redirect(url_for("enrolment_public.apply", slug=slug, cohort_id=cohort.id))
-    user = _user()
+    user = signed_in_user()
     teacher = rules.asks_for_school(cohort)
     members = [] if teacher else queries.household(user)
     notes = queries.people_notes(cohort, user, members)
@@ -69,7 +69,7 @@ def enrol(slug: str, cohort_id: int):
             refused = refusal.detail.get("people", {})
         else:
             flash(commands.booked_message(enrolment), "success")
-            return _to_detail(enrolment)
+            return to_place_page(enrolment)
     seats = 1 if isinstance(form, TeacherBookingForm) else len(form.people.data or [])
     return render_template(
         "enrolment/enrol.html",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import abort
 from flask_login import current_user
 
-from app.core.web import get_or_404
+from app.core.web import child_or_404, get_or_404
 from app.programmes.models import (
     Cohort,
     CohortSession,
@@ -32,14 +32,6 @@ class Loaded:
     session: CohortSession | None = None
 
 
-def _child(model, object_id: int, parent_field: str, parent_id: int):
-    """The object if it belongs to the given parent, else 404."""
-    found = get_or_404(model, object_id)
-    if getattr(found, parent_field) != parent_id:
-        abort(404)
-    return found
-
-
 def load(
     programme_id: int,
     rule=can_see_management,
@@ -56,9 +48,9 @@ def load(
     )
     cohort = session = None
     if cohort_id is not None:
-        cohort = _child(Cohort, cohort_id, "programme_id", programme.id)
+        cohort = child_or_404(Cohort, cohort_id, "programme_id", programme.id)
     if session_id is not None:
-        session = _child(CohortSession, session_id, "cohort_id", cohort.id)
+        session = child_or_404(CohortSession, session_id, "cohort_id", cohort.id)
     if not rule(current_user, role):
         abort(403)
     return Loaded(programme, role, cohort, session)

@@ -13,7 +13,7 @@ from app.core.db import utcnow
 from app.core.errors import render_error
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
-from app.core.web import render_form, run_form, show_errors
+from app.core.web import child_or_404, render_form, run_form, show_errors
 from app.programmes import commands, queries, rules
 from app.programmes.forms import (
     IN_PERSON,
@@ -36,7 +36,7 @@ from app.programmes.permissions import (
     can_manage_team,
     may_create_programmes,
 )
-from app.programmes.web.access import Loaded, _child, load
+from app.programmes.web.access import Loaded, load
 from app.programmes.words import STATUS_LABELS, team_role_label
 
 bp = Blueprint("programmes_manage", __name__)
@@ -217,7 +217,7 @@ def add_member(programme_id: int):
 
 
 def _member(loaded: Loaded, member_id: int) -> ProgrammeMember:
-    return _child(ProgrammeMember, member_id, "programme_id", loaded.programme.id)
+    return child_or_404(ProgrammeMember, member_id, "programme_id", loaded.programme.id)
 
 
 @bp.post("/programmes/<int:programme_id>/team/<int:member_id>/role")
@@ -405,7 +405,7 @@ COHORT = "/programmes/<int:programme_id>/cohorts/<int:cohort_id>"
 
 
 def _question(loaded: Loaded, question_id: int) -> CohortQuestion:
-    return _child(CohortQuestion, question_id, "cohort_id", loaded.cohort.id)
+    return child_or_404(CohortQuestion, question_id, "cohort_id", loaded.cohort.id)
 
 
 def questions_url(loaded: Loaded) -> str:
