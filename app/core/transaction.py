@@ -10,7 +10,7 @@ when the change does.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
@@ -40,6 +40,21 @@ def transaction() -> Iterator[Session]:
         raise
     finally:
         session.info[_DEPTH] = depth
+
+
+def lock_row(model, row_id: int) -> None:
+    """Hold one row until the transaction ends, so that changes to it (and to what hangs
+    off it: a cohort's seats, a programme's team) happen one at a time. PostgreSQL locks
+    the row; SQLite, with one writer at a time, takes its write lock by a no-op update."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+    else:
+        db.session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .values(id=model.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def after_commit(action: Callable[[], None], session: Session | None = None) -> None:

@@ -30,7 +30,7 @@ from app.accounts.models import User
 from app.core.actions import record
 from app.core.db import utcnow
 from app.core.refusal import Refusal
-from app.core.transaction import transaction
+from app.core.transaction import lock_row, transaction
 from app.enrolment import rules as enrolment_rules
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.enrolment.notifications import notify
@@ -77,16 +77,7 @@ def not_eligible(reasons: list[str]) -> Refusal:
 
 def lock_cohort(cohort_id: int) -> None:
     """Serialise enrolment changes of one cohort until the transaction ends."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
-    else:
-        # SQLite has one writer at a time: a write takes the database lock now.
-        db.session.execute(
-            update(Cohort)
-            .where(Cohort.id == cohort_id)
-            .values(seats_taken=Cohort.seats_taken)
-            .execution_options(synchronize_session=False)
-        )
+    lock_row(Cohort, cohort_id)
 
 
 def _take_seats(cohort: Cohort, seats: int) -> bool:

@@ -24,6 +24,7 @@ from app.core.actions import record
 from app.core.db import is_row_id
 from app.core.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
 from app.core.refusal import Refusal
+from app.core.transaction import lock_row
 from app.extensions import db
 from app.programmes import images, rules, signals
 from app.programmes.models import (
@@ -356,9 +357,9 @@ def set_status(programme: Programme, status: ProgrammeStatus) -> Programme:
 
 
 def _lock_team(programme: Programme) -> None:
-    """Serialise team changes of one programme (PostgreSQL locks the row; SQLite has
-    one writer anyway), so that two leads demoting each other cannot leave none."""
-    db.session.execute(select(Programme.id).where(Programme.id == programme.id).with_for_update())
+    """Serialise team changes of one programme, so that two leads demoting each other
+    cannot leave none."""
+    lock_row(Programme, programme.id)
 
 
 def _other_leads(member: ProgrammeMember) -> int:
@@ -535,12 +536,14 @@ def _seats_taken_message(seats_taken: int):
 def update_cohort(cohort: Cohort, details: CohortDetails) -> Cohort:
     """Change a cohort's settings; seats added go to its waitlist at once.
 
-    Capacity is checked against the seats taken here for a clear message, and backed
-    by the database's `seats_taken <= capacity` constraint when the change is
-    flushed: an enrolment taking a seat at the same moment cannot slip past. Then
+    Capacity is checked against the seats taken under the cohort's lock (the one
+    enrolment takes its seats under), so the message always says how many are taken;
+    the database's `seats_taken <= capacity` constraint backs it. Then
     `signals.capacity_changed` lets enrolment give any seats added to the waitlist,
     in the same transaction.
     """
+    lock_row(Cohort, cohort.id)
+    db.session.refresh(cohort)
     opens, closes = _checked_cohort(details, cohort)
     old_capacity = cohort.capacity
     _apply_cohort(cohort, details, opens, closes)
