@@ -40,6 +40,15 @@ class Config:
     #: Redis carries background jobs (RQ) and rate-limit counters when set.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Public pages (catalogue, home, a programme's page) rendered once for visitors who
+    #: are not logged in (app.core.page_cache): "auto" caches when Redis is there to
+    #: tell every process of a change, "off" never caches.
+    PUBLIC_PAGE_CACHE = os.environ.get("PUBLIC_PAGE_CACHE", "auto")
+    #: The most a cached page is kept: bounds what time alone changes (a cohort that
+    #: ended, enrolment that closed) without any row changing.
+    PUBLIC_PAGE_SECONDS = int(os.environ.get("PUBLIC_PAGE_SECONDS", "60"))
+    #: Pages kept per process (each some 10-40 kB).
+    PUBLIC_PAGE_ENTRIES = int(os.environ.get("PUBLIC_PAGE_ENTRIES", "1000"))
     #: Limits for the endpoints people could use to guess passwords or flood inboxes.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
 
@@ -105,6 +114,8 @@ class TestingConfig(Config):
     #: tests/conftest.py points this at a temporary file or at PostgreSQL.
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     REDIS_URL = None
+    #: Tests that are about the cache switch it on (tests/conftest.py `page_cache`).
+    PUBLIC_PAGE_CACHE = "off"
     #: Still scrypt, at a cost that keeps a suite creating hundreds of accounts quick.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     MAIL_SERVER = None

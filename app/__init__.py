@@ -33,10 +33,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
 
     from app import cli, routes
-    from app.core import errors, jobs, security, templating
+    from app.core import errors, jobs, page_cache, security, templating
 
     routes.register_blueprints(app)
     jobs.init_app(app)
+    page_cache.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -57,11 +58,13 @@ def check_production_settings(app: Flask) -> None:
 
 def import_models() -> None:
     """Every table, so that Alembic and the app see them all (accounts' models also
-    register Flask-Login's user loader)."""
+    register Flask-Login's user loader; programmes' listing keeps the catalogue's
+    stored dates at every flush)."""
     from app.accounts import models as _accounts  # noqa: F401
     from app.attendance import models as _attendance  # noqa: F401
     from app.core import models as _core  # noqa: F401
     from app.enrolment import models as _enrolment  # noqa: F401
+    from app.programmes import listing as _listing  # noqa: F401
     from app.programmes import models as _programmes  # noqa: F401
 
 

@@ -7,7 +7,9 @@ from datetime import datetime
 from app.attendance.completion import SCHEDULED_LOOKBACK, CompletionReport, complete_ended_cohorts
 from app.attendance.low_attendance import warn_low_attendance
 from app.core.db import utcnow
+from app.core.transaction import transaction
 from app.enrolment import lifecycle
+from app.programmes import listing
 
 
 @dataclass
@@ -16,18 +18,24 @@ class ScheduledReport:
     reminded: int
     completion: CompletionReport
     warned: int
+    relisted: int
 
     def __str__(self) -> str:
         return (
             f"expired {self.expired}, reminded {self.reminded}, "
             f"completed {self.completion.enrolments}, "
-            f"certificates {self.completion.certificates}, warned {self.warned}"
+            f"certificates {self.completion.certificates}, warned {self.warned}, "
+            f"catalogue dates moved on {self.relisted}"
         )
 
 
 def run_scheduled(now: datetime | None = None) -> ScheduledReport:
-    """Offers first (expire, remind), then cohorts that ended lately, then warnings."""
+    """Offers first (expire, remind), then cohorts that ended lately, then warnings,
+    then the catalogue's next dates of programmes whose next cohort has ended."""
     now = now or utcnow()
     expired, reminded = lifecycle.expire_offers(now), lifecycle.remind_expiring_offers(now)
     completion = complete_ended_cohorts(now, since=now - SCHEDULED_LOOKBACK)
-    return ScheduledReport(expired, reminded, completion, warn_low_attendance(now))
+    warned = warn_low_attendance(now)
+    with transaction():
+        relisted = listing.refresh_expired(now)
+    return ScheduledReport(expired, reminded, completion, warned, relisted)

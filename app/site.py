@@ -17,20 +17,31 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.accounts.commands import set_language
 from app.core.security import redirect_to_safe
 from app.core.transaction import transaction
-from app.extensions import db, limiter
+from app.core.page_cache import public_page
+from app.extensions import csrf, db, limiter
 from app.programmes import images, queries
 
 bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
+@public_page
 def index():
     return render_template("site/index.html", coming_up=queries.coming_up())
 
 
 @bp.post("/language")
+@csrf.exempt
 def language():
-    """The header's language buttons: remembered for the visit, and on the account."""
+    """The footer's language buttons: remembered for the visit, and on the account.
+
+    A visitor who is not logged in sends no CSRF token: another site could at worst
+    switch the language of their visit, and pages without a token look the same for
+    everyone, so they can be cached (app.core.page_cache). A change to an account
+    needs the token, as every other form does.
+    """
+    if current_user.is_authenticated:
+        csrf.protect()
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang

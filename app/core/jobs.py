@@ -25,8 +25,16 @@ QUEUE_NAME = "convene"
 WORKER_ENTRY = "app.worker.run_in_app"
 
 
+def redis_client(app: Flask) -> Redis:
+    """The process's one Redis client: its connection pool serves every request."""
+    client = app.extensions.get("redis")
+    if client is None:
+        client = app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"])
+    return client
+
+
 def queue() -> Queue:
-    return Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    return Queue(QUEUE_NAME, connection=redis_client(current_app))
 
 
 def run_or_enqueue(func: Callable, *args) -> None:

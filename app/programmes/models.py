@@ -76,6 +76,8 @@ class Programme(db.Model):
     __table_args__ = (
         CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", "age_range"),
         Index("ix_programmes_status_kind", "status", "kind"),
+        # The catalogue walks this index in order and stops after a page.
+        Index("ix_programmes_catalogue", "status", "next_starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +110,14 @@ class Programme(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The catalogue's order and membership, kept by app.programmes.listing whenever a
+    # cohort's sessions change (and, as time passes, by the scheduled job):
+    #: When the first cohort not yet over starts (None: no cohort to come).
+    next_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When that stops being true: the earliest end among the cohorts not yet over.
+    next_starts_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: When the last cohort ends; the programme is listed until then.
+    listed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partners: Mapped[list[Organisation]] = relationship(
         secondary=programme_partners, order_by=Organisation.name
@@ -189,6 +199,10 @@ class Cohort(db.Model):
     #: ...for attendees whose share of attended sessions is below this (0-1).
     warning_below_share: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0.5"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The first session's start and the last session's end (None without sessions),
+    #: kept by app.programmes.listing whenever sessions change.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     sessions: Mapped[list["CohortSession"]] = relationship(

@@ -6,11 +6,11 @@ They change nothing; the changes are in `app.programmes.commands`.
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
+from app.core import page_cache
 from app.core.db import utcnow
 from app.extensions import db
 from app.programmes.models import (
@@ -168,9 +168,50 @@ class ProgrammeCard:
     state: EnrolmentState
 
 
+#: The catalogue counts matches up to this many, and beyond says "more than": a count
+#: that reads every matching row would make a large catalogue slow to open.
+COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class CataloguePages:
+    """Where a catalogue page is among the others."""
+
+    page: int
+    per_page: int
+    #: How many programmes match, up to COUNT_LIMIT + 1.
+    counted: int
+    has_next: bool
+
+    @property
+    def total_is_exact(self) -> bool:
+        return self.counted <= COUNT_LIMIT
+
+    @property
+    def total(self) -> int:
+        return min(self.counted, COUNT_LIMIT)
+
+    @property
+    def pages(self) -> int | None:
+        """How many pages there are, when the count is exact."""
+        return -(-self.counted // self.per_page) if self.total_is_exact else None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
 @dataclass(frozen=True)
 class CataloguePage:
-    pagination: Pagination
+    pagination: CataloguePages
     cards: list[ProgrammeCard]
 
 
@@ -190,10 +231,7 @@ def _cohort_conditions(filters: CatalogueFilters, now: datetime) -> list[ColumnE
     Sessions and programmes in the subqueries are aliased so that they never
     correlate with an enclosing query's own sessions or programmes.
     """
-    later = aliased(CohortSession)
-    conditions = [
-        exists().where(later.cohort_id == Cohort.id, later.ends_at > now),
-    ]
+    conditions = [Cohort.ends_at > now]
     if filters.age is not None:
         conditions.append(_accepts_age(filters.age))
     if filters.window_start is not None or filters.window_end is not None:
@@ -247,30 +285,57 @@ def _programme_conditions(filters: CatalogueFilters) -> list[ColumnElement[bool]
     return conditions
 
 
-def catalogue_statement(filters: CatalogueFilters, now: datetime) -> Select:
-    """Published programmes with a matching upcoming cohort, the soonest first.
+def _looks_at_cohorts(filters: CatalogueFilters) -> bool:
+    """Whether a filter (age, dates) may let only some of a programme's cohorts match."""
+    return (
+        filters.age is not None
+        or filters.window_start is not None
+        or filters.window_end is not None
+    )
 
-    "Soonest" is the earliest session of the programme's matching cohorts, so a
-    cohort already running sorts before one yet to start. Each programme comes
-    with only its matching cohorts loaded (and all their sessions), so that its
-    card shows the cohort the visitor was looking for.
+
+def _matching(filters: CatalogueFilters, now: datetime) -> tuple[Select, ColumnElement]:
+    """The ids of the matching programmes, and the start they are sorted by.
+
+    Without a filter on cohorts, the programme's stored next start and last end answer
+    (`app.programmes.listing`): the index on (status, next start) is read in order, and
+    a page stops the reading. A filter on cohorts sorts by the matching cohorts' stored
+    first starts instead.
     """
+    if not _looks_at_cohorts(filters):
+        listed = select(Programme.id).where(
+            *_programme_conditions(filters),
+            Programme.next_starts_at.is_not(None),
+            Programme.listed_until > now,
+        )
+        return listed, Programme.next_starts_at
     cohort_conditions = _cohort_conditions(filters, now)
-    matching = select(Cohort.id).where(Cohort.programme_id == Programme.id, *cohort_conditions)
     first_start = (
-        select(func.min(CohortSession.starts_at))
-        .join(CohortSession.cohort)
+        select(func.min(Cohort.starts_at))
         .where(Cohort.programme_id == Programme.id, *cohort_conditions)
         .correlate(Programme)
         .scalar_subquery()
     )
+    matching = select(Cohort.id).where(Cohort.programme_id == Programme.id, *cohort_conditions)
+    return select(Programme.id).where(
+        *_programme_conditions(filters), exists(matching)
+    ), first_start
+
+
+def catalogue_statement(filters: CatalogueFilters, now: datetime) -> Select:
+    """Published programmes with a matching upcoming cohort, the soonest first.
+
+    "Soonest" is the earliest first session of the programme's matching cohorts, so
+    a cohort already running sorts before one yet to start. Each programme comes
+    with only its matching cohorts loaded (and all their sessions), so that its
+    card shows the cohort the visitor was looking for.
+    """
+    matching, first_start = _matching(filters, now)
+    matching_cohorts = Programme.cohorts.and_(*_cohort_conditions(filters, now))
     return (
-        select(Programme)
-        .where(*_programme_conditions(filters), exists(matching))
-        .order_by(first_start, Programme.title, Programme.id)
-        .options(
-            selectinload(Programme.cohorts.and_(*cohort_conditions)).selectinload(Cohort.sessions)
-        )
+        matching.with_only_columns(Programme)
+        .order_by(first_start, Programme.id)
+        .options(selectinload(matching_cohorts).selectinload(Cohort.sessions))
         # A programme already in the session keeps no cohorts from another query.
         .execution_options(populate_existing=True)
     )
@@ -288,12 +353,21 @@ def _cards(programmes, now: datetime) -> list[ProgrammeCard]:
 def catalogue_page(
     filters: CatalogueFilters, page: int, now: datetime | None = None, per_page: int = PER_PAGE
 ) -> CataloguePage:
-    """One page of the catalogue: its cards and the pagination (total, pages)."""
+    """One page of the catalogue: its cards, and where it is among the others.
+
+    The cost does not grow with the catalogue: the page reads its rows (and one more,
+    to know whether there is a next page), and the count stops at COUNT_LIMIT.
+    """
     now = now or utcnow()
-    pagination = db.paginate(
-        catalogue_statement(filters, now), page=page, per_page=per_page, error_out=False
+    page = max(page, 1)
+    matching, _ = _matching(filters, now)
+    counted = db.session.scalar(
+        select(func.count()).select_from(matching.limit(COUNT_LIMIT + 1).subquery())
     )
-    return CataloguePage(pagination, _cards(pagination.items, now))
+    statement = catalogue_statement(filters, now).limit(per_page + 1)
+    programmes = list(db.session.scalars(statement.offset((page - 1) * per_page)))
+    pages = CataloguePages(page, per_page, counted, has_next=len(programmes) > per_page)
+    return CataloguePage(pages, _cards(programmes[:per_page], now))
 
 
 def coming_up(limit: int = 3, now: datetime | None = None) -> list[ProgrammeCard]:
@@ -304,7 +378,12 @@ def coming_up(limit: int = 3, now: datetime | None = None) -> list[ProgrammeCard
 
 
 def filter_choices() -> FilterChoices:
-    """Languages of published programmes, and countries of the in-person ones."""
+    """Languages of published programmes, and countries of the in-person ones (read
+    once per change of the public pages' content, since it reads every programme)."""
+    return page_cache.memo("catalogue-filter-choices", _filter_choices)
+
+
+def _filter_choices() -> FilterChoices:
     rows = db.session.execute(
         select(Programme.language, Programme.country, Programme.is_online)
         .where(Programme.status == ProgrammeStatus.PUBLISHED)

@@ -10,12 +10,31 @@ from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 
 @pytest.mark.parametrize(
     "path",
-    ["/account/login", "/account/signup", "/account/reset", "/account/logout", "/language"],
+    ["/account/login", "/account/signup", "/account/reset", "/account/logout"],
 )
 def test_is_a_form_post_without_a_csrf_token_refused(client, path):
     response = client.post(path, data={"email": "a@example.org"}, csrf=False)
     assert response.status_code == 400
     assert "The form had expired or was sent from elsewhere" in response.get_data(as_text=True)
+
+
+def test_is_a_logged_in_persons_language_change_without_a_token_refused(
+    client, auth, make_user
+):
+    user = auth.login_as(make_user(locale="en"))
+    response = client.post("/language", data={"lang": "es", "next": "/"}, csrf=False)
+    assert response.status_code == 400
+    db.session.refresh(user)
+    assert user.locale == "en"
+
+
+def test_can_a_visitor_switch_language_from_a_page_without_a_token(client):
+    """Public pages carry no token for visitors (so that they can be cached)."""
+    html = client.get("/programmes/").get_data(as_text=True)
+    assert 'name="csrf_token"' not in html
+    response = client.post("/language", data={"lang": "es", "next": "/"}, csrf=False)
+    assert response.status_code == 302
+    assert "Programas" in client.get("/").get_data(as_text=True)
 
 
 def test_does_every_page_carry_the_security_headers(client):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.db import utcnow
+from app.core.page_cache import public_page
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.core.web import form_status, render_form, run_form, show_errors
@@ -34,6 +35,7 @@ bp = Blueprint("enrolment_public", __name__)
 
 
 @bp.get("/")
+@public_page
 def programme(slug: str):
     """A programme with its cohorts, and in each what the visitor can do: enrol,
     apply, or see their own place."""

@@ -6,6 +6,7 @@ A programme's own page, with what a visitor can do in each cohort, is enrolment'
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
+from app.core.page_cache import public_page
 from app.core.web import calendar_response
 from app.programmes import ical, queries
 from app.programmes.forms import CatalogueFilterForm
@@ -16,6 +17,7 @@ bp = Blueprint("programmes_public", __name__)
 
 
 @bp.get("/")
+@public_page
 def index():
     form = CatalogueFilterForm(request.args, meta={"csrf": False}, choices=queries.filter_choices())
     valid = form.validate()
