@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.commands import set_language
+from app.core.page_cache import public_page
 from app.core.security import redirect_to_safe
 from app.core.transaction import transaction
-from app.core.page_cache import public_page
 from app.extensions import csrf, db, limiter
 from app.programmes import images, queries
 

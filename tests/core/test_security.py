@@ -18,9 +18,7 @@ def test_is_a_form_post_without_a_csrf_token_refused(client, path):
     assert "The form had expired or was sent from elsewhere" in response.get_data(as_text=True)
 
 
-def test_is_a_logged_in_persons_language_change_without_a_token_refused(
-    client, auth, make_user
-):
+def test_is_a_logged_in_persons_language_change_without_a_token_refused(client, auth, make_user):
     user = auth.login_as(make_user(locale="en"))
     response = client.post("/language", data={"lang": "es", "next": "/"}, csrf=False)
     assert response.status_code == 400
