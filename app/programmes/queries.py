@@ -28,7 +28,6 @@ from app.programmes.permissions import can_see_management, team_role
 from app.programmes.rules import (
     EnrolmentState,
     enrolment_state,
-    upcoming_cohorts,
 )
 
 
@@ -326,28 +325,34 @@ def catalogue_statement(filters: CatalogueFilters, now: datetime) -> Select:
     """Published programmes with a matching upcoming cohort, the soonest first.
 
     "Soonest" is the earliest first session of the programme's matching cohorts, so
-    a cohort already running sorts before one yet to start. Each programme comes
-    with only its matching cohorts loaded (and all their sessions), so that its
-    card shows the cohort the visitor was looking for.
+    a cohort already running sorts before one yet to start.
     """
     matching, first_start = _matching(filters, now)
-    matching_cohorts = Programme.cohorts.and_(*_cohort_conditions(filters, now))
-    return (
-        matching.with_only_columns(Programme)
-        .order_by(first_start, Programme.id)
-        .options(selectinload(matching_cohorts).selectinload(Cohort.sessions))
-        # A programme already in the session keeps no cohorts from another query.
-        .execution_options(populate_existing=True)
+    return matching.with_only_columns(Programme).order_by(first_start, Programme.id)
+
+
+def _cards(programmes: list[Programme], filters: CatalogueFilters, now: datetime):
+    """Each programme with its soonest matching cohort (and that cohort's sessions), so
+    that its card shows the cohort the visitor was looking for."""
+    if not programmes:
+        return []
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .where(
+            Cohort.programme_id.in_([p.id for p in programmes]), *_cohort_conditions(filters, now)
+        )
+        .options(selectinload(Cohort.sessions))
+        .order_by(Cohort.starts_at, Cohort.id)
     )
-
-
-def _cards(programmes, now: datetime) -> list[ProgrammeCard]:
-    cards = []
-    for programme in programmes:
-        cohorts = upcoming_cohorts(programme, now)
-        if cohorts:  # else its last session ended between the two queries
-            cards.append(ProgrammeCard(programme, cohorts[0], enrolment_state(cohorts[0], now)))
-    return cards
+    soonest: dict[int, Cohort] = {}
+    for cohort in cohorts:
+        soonest.setdefault(cohort.programme_id, cohort)
+    return [
+        ProgrammeCard(programme, cohort, enrolment_state(cohort, now))
+        for programme in programmes
+        # None when its last session ended between the two queries
+        if (cohort := soonest.get(programme.id)) is not None
+    ]
 
 
 def catalogue_page(
@@ -367,14 +372,15 @@ def catalogue_page(
     statement = catalogue_statement(filters, now).limit(per_page + 1)
     programmes = list(db.session.scalars(statement.offset((page - 1) * per_page)))
     pages = CataloguePages(page, per_page, counted, has_next=len(programmes) > per_page)
-    return CataloguePage(pages, _cards(programmes[:per_page], now))
+    return CataloguePage(pages, _cards(programmes[:per_page], filters, now))
 
 
 def coming_up(limit: int = 3, now: datetime | None = None) -> list[ProgrammeCard]:
     """The next few programmes to start, for the home page."""
     now = now or utcnow()
-    programmes = db.session.scalars(catalogue_statement(CatalogueFilters(), now).limit(limit))
-    return _cards(programmes, now)
+    filters = CatalogueFilters()
+    programmes = list(db.session.scalars(catalogue_statement(filters, now).limit(limit)))
+    return _cards(programmes, filters, now)
 
 
 def filter_choices() -> FilterChoices:
