@@ -108,10 +108,11 @@ def already_checked_out(attendee: Attendee) -> Refusal:
 # Writing marks -----------------------------------------------------------------------
 
 
-def _insert_mark(
-    session_id: int, attendee_id: int, state: AttendanceState, method, by_id, now
-) -> bool:
-    """Insert the pair's mark unless it has one; True when this call wrote it.
+def _insert_marks(
+    session_id: int, attendee_ids, state: AttendanceState, method, by_id, now
+) -> set[int]:
+    """Insert a mark for each attendee who has none at the session, in one statement;
+    the ids of those this call marked.
 
     ON CONFLICT DO NOTHING makes the check and the write one statement: a second
     writer waits for the first to commit, then writes nothing.
@@ -121,18 +122,23 @@ def _insert_mark(
     statement = (
         insert(Attendance)
         .values(
-            session_id=session_id,
-            attendee_id=attendee_id,
-            state=state,
-            method=method,
-            marked_at=now,
-            marked_by_id=by_id,
+            [
+                {
+                    "session_id": session_id,
+                    "attendee_id": attendee_id,
+                    "state": state,
+                    "method": method,
+                    "marked_at": now,
+                    "marked_by_id": by_id,
+                }
+                for attendee_id in attendee_ids
+            ]
         )
         .on_conflict_do_nothing(index_elements=["session_id", "attendee_id"])
-        .returning(Attendance.id)
+        .returning(Attendance.attendee_id)
     )
-    # No row comes back when the pair had a mark already.
-    return db.session.execute(statement).scalar() is not None
+    # No row comes back for those who had a mark already.
+    return set(db.session.scalars(statement))
 
 
 def _change_state(attendance: Attendance, state: AttendanceState, by_id, method, now) -> bool:
@@ -164,7 +170,7 @@ def _set_state(attendee_id: int, session_id: int, state, by_id, method, now):
 
     The state it had when this call changed it, or None (a first mark, or no change).
     """
-    if _insert_mark(session_id, attendee_id, state, method, by_id, now):
+    if _insert_marks(session_id, [attendee_id], state, method, by_id, now):
         return None
     for _ in range(_RETRIES):
         existing = attendance_by_ids(session_id, attendee_id)
@@ -173,22 +179,6 @@ def _set_state(attendee_id: int, session_id: int, state, by_id, method, now):
             return None
         if _change_state(existing, state, by_id, method, now):
             return old
-    raise mark_busy()
-
-
-def _arrive(attendee_id: int, session_id: int, by_id, method, now) -> bool:
-    """Mark present unless already marked present or late; True when this call did.
-
-    Someone marked absent or excused who turns up is now present (with a change).
-    """
-    if _insert_mark(session_id, attendee_id, A.PRESENT, method, by_id, now):
-        return True
-    for _ in range(_RETRIES):
-        existing = attendance_by_ids(session_id, attendee_id)
-        if existing.state in ATTENDED:
-            return False
-        if _change_state(existing, A.PRESENT, by_id, method, now):
-            return True
     raise mark_busy()
 
 
@@ -244,16 +234,37 @@ def _earlier_marks(session: CohortSession, attendee_ids) -> tuple[Attendance, ..
     )
 
 
+def _arrive(attendance: Attendance, by_id, method, now) -> bool:
+    """Mark someone marked absent or excused present (with a change) now that they
+    turn up; False when they are marked present or late already (by now).
+
+    The mark is read again when someone else changed it since it was read.
+    """
+    for _ in range(_RETRIES):
+        if attendance.state in ATTENDED:
+            return False
+        if _change_state(attendance, A.PRESENT, by_id, method, now):
+            return True
+        attendance = attendance_by_ids(attendance.session_id, attendance.attendee_id)
+    raise mark_busy()
+
+
 def _arrive_all(attendees, session, by: User, method, now) -> tuple[list[Attendee], tuple]:
     """Mark each attendee present (in the caller's transaction); those marked now,
-    and the marks of the others (who had come already)."""
-    arrived, earlier_ids = [], []
-    for attendee in attendees:
-        if _arrive(attendee.id, session.id, by.id, method, now):
-            arrived.append(attendee)
+    and the marks of the others (who had come already).
+
+    Those without a mark are marked in one statement; the marks of the others are
+    read in one more, and only someone marked absent or excused is changed.
+    """
+    ids = [attendee.id for attendee in attendees]
+    arrived = _insert_marks(session.id, ids, A.PRESENT, method, by.id, now)
+    earlier = []
+    for mark in _earlier_marks(session, [i for i in ids if i not in arrived]):
+        if _arrive(mark, by.id, method, now):
+            arrived.add(mark.attendee_id)
         else:
-            earlier_ids.append(attendee.id)
-    return arrived, _earlier_marks(session, earlier_ids)
+            earlier.append(mark)
+    return [a for a in attendees if a.id in arrived], tuple(earlier)
 
 
 # Ticket scans ------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Forms of the register: a mark, a ticket code, a walk-in, a check-out, self check-in."""
+"""Forms of the register: a tap (a mark or a check-out), a ticket code, a walk-in,
+self check-in."""
+
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,21 +10,41 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app.attendance.exports import ExportKind, FileFormat
-from app.attendance.words import MARK_ORDER, STATE_LABELS
+from app.attendance.models import AttendanceState
+from app.attendance.words import MARK_ORDER
+from app.core.db import is_row_id
 from app.core.forms import options, strip
 from app.enrolment.lifecycle import MAX_NAME
 from app.programmes.models import Cohort, CohortSession
 from app.programmes.words import format_moment
 
+#: The name of a row's check-out button (the others are named by the state they mark).
+CHECK_OUT = "check_out"
 
-class MarkForm(FlaskForm):
-    """Sent by one of a row's buttons (Present, Late, Absent, Excused)."""
 
-    state = SelectField(
-        _l("Mark"),
-        choices=options((state.value, STATE_LABELS[state]) for state in MARK_ORDER),
-        validators=[InputRequired()],
-    )
+@dataclass(frozen=True)
+class Tap:
+    """What a button of the register's list asks for."""
+
+    attendee_id: int
+    #: The state to mark; None for a check-out.
+    state: AttendanceState | None
+    #: For a check-out: who collects, as chosen in the attendee's row.
+    collector: str = ""
+
+
+def read_tap(data) -> Tap | None:
+    """The button pressed in the register's list, which is one form: the button's
+    name says what (a state, or `check_out`), its value whom (the attendee's id);
+    a check-out's collector is that row's `collector-<id>`. None for anything else."""
+    for name in [*(state.value for state in MARK_ORDER), CHECK_OUT]:
+        value = data.get(name, "")
+        if value.isascii() and value.isdigit() and is_row_id(int(value)):
+            attendee_id = int(value)
+            if name == CHECK_OUT:
+                return Tap(attendee_id, None, data.get(f"collector-{attendee_id}", ""))
+            return Tap(attendee_id, AttendanceState(name))
+    return None
 
 
 class ScanForm(FlaskForm):
@@ -44,15 +67,6 @@ class WalkInForm(FlaskForm):
             InputRequired(message=_l("Write the walk-in's name.")),
             Length(max=MAX_NAME),
         ],
-    )
-
-
-class CheckOutForm(FlaskForm):
-    #: The choices differ per child and are checked by the rules, not here.
-    collector = SelectField(
-        _l("Collected by"),
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose who collects."))],
     )
 
 

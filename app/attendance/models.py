@@ -55,6 +55,10 @@ class Attendance(db.Model):
     attendee: Mapped[Attendee] = relationship()
     marked_by: Mapped[User | None] = relationship(foreign_keys=[marked_by_id])
     released_by: Mapped[User | None] = relationship(foreign_keys=[released_by_id])
+    #: The mark's history, oldest first (read only: changes are added as rows of their own).
+    changes: Mapped[list["AttendanceChange"]] = relationship(
+        order_by="(AttendanceChange.changed_at, AttendanceChange.id)", viewonly=True
+    )
 
 
 class AttendanceChange(db.Model):

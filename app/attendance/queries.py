@@ -71,7 +71,13 @@ def find_ticket(code: str | None) -> Enrolment | None:
     token = tickets.read_ticket(code)
     if token is None:
         return None
-    found = db.session.scalar(select(Enrolment).where(Enrolment.ticket_token == token))
+    # With its party: a scan checks them all in.
+    party = joinedload(Enrolment.attendees)
+    found = (
+        db.session.scalars(select(Enrolment).where(Enrolment.ticket_token == token).options(party))
+        .unique()
+        .one_or_none()
+    )
     if found is None:
         found = db.session.scalars(
             select(Enrolment)
@@ -142,13 +148,16 @@ class Row:
 
     attendee: Attendee
     attendance: Attendance | None
-    changes: list[AttendanceChange]
     #: Adults who may collect this attendee (children only).
     collectors: list[str]
 
     @property
     def enrolment(self) -> Enrolment:
         return self.attendee.enrolment
+
+    @property
+    def changes(self) -> list[AttendanceChange]:
+        return self.attendance.changes if self.attendance else []
 
     @property
     def party_name(self) -> str | None:
@@ -216,77 +225,93 @@ class Register:
     counts: Counts
     shown: list[Row] = field(default_factory=list)
 
-    def row(self, attendee_id: int) -> Row | None:
-        return next((row for row in self.rows if row.attendee.id == attendee_id), None)
+
+def _on_register(session: CohortSession):
+    """Attendees expected at the session (with their booking joined), each with
+    their mark there, if any (outer-joined)."""
+    return (
+        select(Attendee, Attendance)
+        .join(Attendee.enrolment)
+        .outerjoin(
+            Attendance,
+            (Attendance.attendee_id == Attendee.id) & (Attendance.session_id == session.id),
+        )
+        .where(
+            Attendee.cohort_id == session.cohort_id,
+            Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
+        )
+    )
 
 
-def _counts(rows: list[Row]) -> Counts:
-    counts = Counts(expected=len(rows))
-    for row in rows:
-        if row.state is None:
-            counts.unmarked += 1
-        else:
-            setattr(counts, row.state.value, getattr(counts, row.state.value) + 1)
-        counts.on_site += row.on_site
+def register_rows(session: CohortSession, attendee_ids: Iterable[int] | None = None) -> list[Row]:
+    """The register's rows, by name: everyone's, or only these attendees' (as a tap
+    or a scan changed them). One query however many: each attendee with their
+    booking, account, household record, mark, who marked and released them and
+    the mark's history; their whole party too, for who may collect a child."""
+    statement = _on_register(session).options(
+        contains_eager(Attendee.enrolment).joinedload(Enrolment.user),
+        joinedload(Attendee.household_member),
+        joinedload(Attendance.marked_by),
+        joinedload(Attendance.released_by),
+        joinedload(Attendance.changes).joinedload(AttendanceChange.changed_by),
+    )
+    wanted = None
+    if attendee_ids is not None:
+        wanted = set(attendee_ids)
+        if not wanted:
+            return []
+        parties = select(Attendee.enrolment_id).where(Attendee.id.in_(wanted))
+        statement = statement.where(Attendee.enrolment_id.in_(parties))
+    found = db.session.execute(statement.execution_options(populate_existing=True))
+    marks = dict(found.unique().tuples().all())
+    parties: dict[int, list[Attendee]] = defaultdict(list)
+    for attendee in marks:
+        parties[attendee.enrolment_id].append(attendee)
+    return [
+        Row(
+            attendee=attendee,
+            attendance=marks[attendee],
+            collectors=(
+                collectors(attendee.enrolment, parties[attendee.enrolment_id])
+                if attendee.is_child
+                else []
+            ),
+        )
+        for attendee in sorted(marks, key=lambda a: (_same_name(a.name), a.id))
+        if wanted is None or attendee.id in wanted
+    ]
+
+
+def register_counts(session: CohortSession) -> Counts:
+    """How many are expected, marked each way, not marked, and children on site:
+    counted by the database, in one query."""
+    marked = func.count(Attendance.id)
+    expected, *by_state, on_site = db.session.execute(
+        _on_register(session)
+        .with_only_columns(
+            func.count(Attendee.id),
+            *(marked.filter(Attendance.state == state) for state in A),
+            marked.filter(
+                Attendee.is_child,
+                Attendance.state.in_(ATTENDED),
+                Attendance.checked_out_at.is_(None),
+            ),
+        )
+        .select_from(Attendee)
+    ).one()
+    counts = Counts(expected=expected, on_site=on_site)
+    for state, number in zip(A, by_state, strict=True):
+        setattr(counts, state.value, number)
+    counts.unmarked = expected - sum(by_state)
     return counts
 
 
 def register(session: CohortSession, *, search: str | None = None) -> Register:
     """Everyone expected at the session, with their marks, change history and who
-    may collect them, in four queries however many there are."""
-    attendees = list(
-        db.session.scalars(
-            select(Attendee)
-            .join(Attendee.enrolment)
-            .where(
-                Attendee.cohort_id == session.cohort_id,
-                Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
-            )
-            .options(
-                contains_eager(Attendee.enrolment).joinedload(Enrolment.user),
-                joinedload(Attendee.household_member),
-            )
-        )
-    )
-    marks = {
-        mark.attendee_id: mark
-        for mark in db.session.scalars(
-            select(Attendance)
-            .where(Attendance.session_id == session.id)
-            .options(joinedload(Attendance.marked_by), joinedload(Attendance.released_by))
-            .execution_options(populate_existing=True)
-        )
-    }
-    changes: dict[int, list[AttendanceChange]] = defaultdict(list)
-    for change in db.session.scalars(
-        select(AttendanceChange)
-        .join(Attendance, AttendanceChange.attendance_id == Attendance.id)
-        .where(Attendance.session_id == session.id)
-        .options(joinedload(AttendanceChange.changed_by))
-        .order_by(AttendanceChange.changed_at, AttendanceChange.id)
-    ):
-        changes[change.attendance_id].append(change)
-    parties: dict[int, list[Attendee]] = defaultdict(list)
-    for attendee in attendees:
-        parties[attendee.enrolment_id].append(attendee)
-
-    rows = []
-    for attendee in sorted(attendees, key=lambda a: (_same_name(a.name), a.id)):
-        attendance = marks.get(attendee.id)
-        rows.append(
-            Row(
-                attendee=attendee,
-                attendance=attendance,
-                changes=changes.get(attendance.id, []) if attendance else [],
-                collectors=(
-                    collectors(attendee.enrolment, parties[attendee.enrolment_id])
-                    if attendee.is_child
-                    else []
-                ),
-            )
-        )
+    may collect them, and the counts: two queries however many there are."""
+    rows = register_rows(session)
     shown = [row for row in rows if row.matches(search)] if search else rows
-    return Register(session, rows, _counts(rows), shown)
+    return Register(session, rows, register_counts(session), shown)
 
 
 class CompletionStatus(enum.StrEnum):

@@ -6,7 +6,8 @@
  * JSON and carrying the CSRF token in the X-CSRFToken header; the answer holds
  * the changed rows, the counts and what to announce (HTML rendered by the
  * server, so every word stays translatable there). The answer goes into the
- * live region named by the form's data-answer, else #register-status.
+ * live region named by the form's data-answer, else #register-status. The list
+ * of people is one form: while a tap is on its way, only its row is busy.
  *
  * Also here: the name search filters the list as one types; the camera scanner
  * (getUserMedia into a <video>, frames into a <canvas>, decoded by jsQR, loaded
@@ -60,6 +61,9 @@
     old.replaceWith(fresh);
     if (hadFocus) {
       var again = key ? fresh.querySelector(key) : null;
+      if (!again) {
+        fresh.tabIndex = -1;
+      }
       (again || fresh).focus();
     }
   }
@@ -77,14 +81,15 @@
   }
 
   function send(form, submitter) {
-    if (form.getAttribute("aria-busy") === "true") {
+    var busy = (submitter && submitter.closest(".register-row")) || form;
+    if (busy.getAttribute("aria-busy") === "true") {
       return Promise.resolve();
     }
     var data = new FormData(form);
     if (submitter && submitter.name) {
       data.append(submitter.name, submitter.value);
     }
-    form.setAttribute("aria-busy", "true");
+    busy.setAttribute("aria-busy", "true");
     return fetch(form.action, {
       method: "POST",
       body: data,
@@ -99,7 +104,7 @@
         return response.json();
       })
       .then(function (reply) {
-        form.removeAttribute("aria-busy");
+        busy.removeAttribute("aria-busy");
         Object.keys(reply.rows || {}).forEach(function (id) {
           replaceRow(id, reply.rows[id]);
         });
@@ -113,7 +118,7 @@
         filter();
       })
       .catch(function () {
-        form.removeAttribute("aria-busy");
+        busy.removeAttribute("aria-busy");
         sendPlainly(form, submitter);
       });
   }
@@ -144,7 +149,7 @@
       return;
     }
     var words = fold(search.value).split(/\s+/).filter(Boolean);
-    var rows = root.querySelectorAll("[data-attendee]");
+    var rows = root.querySelectorAll(".register-row");
     var shown = 0;
     rows.forEach(function (row) {
       var haystack = fold(row.getAttribute("data-search"));

@@ -1,10 +1,13 @@
 """The register at the door, for a programme's team (organisers and helpers).
 
-Pages load through `app.programmes.web.access.load`: 404 outside the team, 403
-without the right. Once a session's day is over, changing its register is a
-correction, for leads and organisers only. Each action is a plain form POST that
-works without JavaScript; with it (static/js/register.js), the same POST asks
-for JSON and gets back the changed rows, the counts and what to announce."""
+Pages load as `app.programmes.web.access.load` does (404 outside the team, 403
+without the right), in one query. Once a session's day is over, changing its
+register is a correction, for leads and organisers only. Each action is a plain
+form POST that works without JavaScript; with it (static/js/register.js), the
+same POST asks for JSON and gets back the rows it changed, the counts and what
+to announce: read for those attendees only, whatever the register's size."""
+
+from dataclasses import asdict
 
 from flask import (
     Blueprint,
@@ -17,29 +20,29 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app.attendance import commands, queries, rules
-from app.attendance.forms import CheckOutForm, MarkForm, ScanForm, SelfCheckInSwitchForm, WalkInForm
-from app.attendance.models import AttendanceState
-from app.attendance.words import (
-    Answer,
-    scan_answer,
-    state_label,
-)
-from app.core.db import utcnow
+from app.attendance.forms import ScanForm, SelfCheckInSwitchForm, WalkInForm, read_tap
+from app.attendance.words import Answer, row_words, scan_answer, state_label
+from app.core.db import is_row_id, utcnow
 from app.core.qr import qr_image
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.core.web import get_or_404, show_errors
 from app.enrolment.models import Attendee
+from app.extensions import db
+from app.programmes.models import Cohort, CohortSession, Programme, ProgrammeMember
 from app.programmes.permissions import (
     can_correct_attendance,
     can_edit_programme,
+    can_see_management,
     can_take_attendance,
 )
-from app.programmes.web.access import Loaded, load
+from app.programmes.web.access import Loaded
 
 bp = Blueprint("attendance_door", __name__)
 
@@ -47,8 +50,32 @@ bp = Blueprint("attendance_door", __name__)
 # Loading and answering ---------------------------------------------------------------
 
 
-def _load(programme_id: int, cohort_id: int, session_id: int) -> Loaded:
-    return load(programme_id, can_take_attendance, cohort_id, session_id)
+def _load(programme_id: int, cohort_id: int, session_id: int, rule=can_take_attendance) -> Loaded:
+    """As `app.programmes.web.access.load` (404 outside the team or for ids that do
+    not belong together, then 403 when `rule` refuses), in one query: a scan at a
+    busy door should not spend four on it."""
+    found = None
+    if all(is_row_id(i) for i in (programme_id, cohort_id, session_id)):
+        found = db.session.execute(
+            select(CohortSession, Cohort, Programme, ProgrammeMember.role)
+            .join(CohortSession.cohort)
+            .join(Cohort.programme)
+            .outerjoin(
+                ProgrammeMember,
+                (ProgrammeMember.programme_id == Programme.id)
+                & (ProgrammeMember.user_id == current_user.id),
+            )
+            .where(
+                CohortSession.id == session_id,
+                Cohort.id == cohort_id,
+                Programme.id == programme_id,
+            )
+        ).first()
+    if found is None or not can_see_management(current_user, found.role):
+        abort(404)
+    if not rule(current_user, found.role):
+        abort(403)
+    return Loaded(found.Programme, found.role, found.Cohort, found.CohortSession)
 
 
 def _load_to_change(programme_id: int, cohort_id: int, session_id: int) -> Loaded:
@@ -87,31 +114,38 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _page(loaded: Loaded, register: queries.Register) -> dict:
-    """What the register page and its partials need."""
+def _page(loaded: Loaded) -> dict:
+    """What the register page and its partials need, besides the rows and counts."""
     return {
         "programme": loaded.programme,
         "cohort": loaded.cohort,
         "session": loaded.session,
         "role": loaded.role,
-        "register": register,
         "q": (request.values.get("q") or "").strip(),
         "closed": rules.register_closed(loaded.session, utcnow()),
         "may_mark": _may_change(loaded),
         "may_switch": can_edit_programme(current_user, loaded.role),
+        "words": row_words(),
     }
 
 
-def render_register(loaded: Loaded, *, answer=None, scan_form=None, walk_in_form=None):
+#: Where a scan's answer waits for the register page, after a form post without script.
+_SCAN_ANSWER = "door_scan_answer"
+
+
+def render_register(loaded: Loaded, *, scan_form=None, walk_in_form=None):
     register = queries.register(loaded.session, search=request.values.get("q"))
     refused = bool((scan_form and scan_form.errors) or (walk_in_form and walk_in_form.errors))
+    answer = browser.pop(_SCAN_ANSWER, None)
     return render_template(
         "attendance/register.html",
-        answer=answer,
+        answer=Answer(**answer) if answer else None,
         scan_form=scan_form or ScanForm(formdata=None),
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         seconds_left=rules.seconds_until_next_code(),
-        **_page(loaded, register),
+        register=register,
+        counts=register.counts,
+        **_page(loaded),
     ), 422 if refused else 200
 
 
@@ -120,18 +154,22 @@ _FLASH = {"ok": "success", "again": "warning", "bad": "error"}
 
 
 def _answer(loaded: Loaded, answer: Answer, attendee_ids=(), status: int = 200):
-    """Tell the one who acted: JSON with the changed rows and counts for the script,
-    else a message on the register, back at the row."""
+    """Tell the one who acted: JSON with the rows of these attendees and the counts
+    for the script (however long the register), else a message on the register,
+    back at the row.
+
+    Called before the transaction commits, when the change succeeded: what it reads
+    then is what the change wrote, and nothing has been expired (read again) yet."""
     if _wants_json():
-        register = queries.register(loaded.session)
-        page = _page(loaded, register)
-        rows = {}
-        for attendee_id in dict.fromkeys(attendee_ids):
-            if (row := register.row(attendee_id)) is not None:
-                rows[attendee_id] = render_template("attendance/_row.html", row=row, **page)
+        page = _page(loaded)
+        rows = {
+            row.attendee.id: render_template("attendance/_row.html", row=row, **page)
+            for row in queries.register_rows(loaded.session, attendee_ids)
+        }
+        counts = queries.register_counts(loaded.session)
         return jsonify(
             answer=render_template("attendance/_answer.html", answer=answer),
-            counts=render_template("attendance/_counts.html", **page),
+            counts=render_template("attendance/_counts.html", counts=counts),
             rows=rows,
         ), status
     flash(" ".join(filter(None, [answer.title, answer.detail])), _FLASH[answer.tone])
@@ -153,22 +191,42 @@ def register(programme_id: int, cohort_id: int, session_id: int):
     return render_register(_load(programme_id, cohort_id, session_id))
 
 
-@bp.post("/attendees/<int:attendee_id>/mark")
+@bp.post("/tap")
 @login_required
-def mark(programme_id: int, cohort_id: int, session_id: int, attendee_id: int):
+def tap(programme_id: int, cohort_id: int, session_id: int):
+    """A button of the register's list: a mark, or a child's check-out."""
     loaded = _load_to_change(programme_id, cohort_id, session_id)
-    attendee = _attendee(loaded, attendee_id)
-    form = MarkForm()
-    if not form.validate():
+    tapped = read_tap(request.form)
+    if tapped is None:
         abort(400)
-    state = AttendanceState(form.state.data)
+    attendee = _attendee(loaded, tapped.attendee_id)
+    if tapped.state is None:
+        return _check_out(loaded, attendee, tapped.collector)
     try:
         with transaction():
-            commands.mark(attendee, loaded.session, state, current_user._get_current_object())
+            by = current_user._get_current_object()
+            commands.mark(attendee, loaded.session, tapped.state, by)
+            title = _("%(name)s: %(state)s", name=attendee.name, state=state_label(tapped.state))
+            return _answer(loaded, Answer("ok", "✓", title), [attendee.id])
     except Refusal as refusal:
         return _refused(loaded, refusal.message, attendee.id)
-    title = _("%(name)s: %(state)s", name=attendee.name, state=state_label(state))
-    return _answer(loaded, Answer("ok", "✓", title), [attendee.id])
+
+
+def _check_out(loaded: Loaded, attendee: Attendee, collector: str):
+    attendance = queries.attendance_of(loaded.session, attendee)
+    if attendance is None:
+        return _refused(loaded, commands.not_here(attendee).message, attendee.id)
+    try:
+        with transaction():
+            commands.check_out(attendance, collector, current_user._get_current_object())
+            title = _(
+                "%(name)s left with %(collector)s.",
+                name=attendee.name,
+                collector=attendance.collected_by,
+            )
+            return _answer(loaded, Answer("ok", "✓", title), [attendee.id])
+    except Refusal as refusal:
+        return _refused(loaded, refusal.message, attendee.id)
 
 
 @bp.post("/scan")
@@ -185,14 +243,15 @@ def scan(programme_id: int, cohort_id: int, session_id: int):
             result = commands.check_in_by_code(
                 loaded.session, form.code.data, current_user._get_current_object()
             )
+            answer = scan_answer(result, loaded.session)
+            if _wants_json():
+                # The rows of those marked now: a ticket scanned again changed none.
+                return _answer(loaded, answer, [a.id for a in result.attendees])
     except Refusal as refusal:
         return _refused(loaded, refusal.message)
-    answer = scan_answer(result, loaded.session)
-    if _wants_json():
-        changed = [a.id for a in result.attendees] + [m.attendee_id for m in result.earlier]
-        return _answer(loaded, answer, changed)
-    # Shown in place (not redirected), next to an empty box for the next code.
-    return render_register(loaded, answer=answer)
+    # Shown on the register in the scan's live region, next to an empty box for the next code.
+    browser[_SCAN_ANSWER] = asdict(answer)
+    return redirect(_register_url(loaded, "scan"))
 
 
 @bp.post("/walk-in")
@@ -206,34 +265,11 @@ def walk_in(programme_id: int, cohort_id: int, session_id: int):
                 attendance = commands.walk_in(
                     loaded.session, form.name.data, current_user._get_current_object()
                 )
+                title = _("%(name)s is added and marked present.", name=form.name.data)
+                return _answer(loaded, Answer("ok", "✓", title), [attendance.attendee_id])
         except Refusal as error:
             show_errors(form, {"name": str(error.message)})
-        else:
-            title = _("%(name)s is added and marked present.", name=form.name.data)
-            return _answer(loaded, Answer("ok", "✓", title), [attendance.attendee_id])
     return render_register(loaded, walk_in_form=form)
-
-
-@bp.post("/attendees/<int:attendee_id>/check-out")
-@login_required
-def check_out(programme_id: int, cohort_id: int, session_id: int, attendee_id: int):
-    loaded = _load_to_change(programme_id, cohort_id, session_id)
-    attendee = _attendee(loaded, attendee_id)
-    form = CheckOutForm()
-    if not form.validate():
-        return _refused(loaded, " ".join(map(str, form.collector.errors)), attendee.id)
-    attendance = queries.attendance_of(loaded.session, attendee)
-    if attendance is None:
-        return _refused(loaded, commands.not_here(attendee).message, attendee.id)
-    try:
-        with transaction():
-            commands.check_out(attendance, form.collector.data, current_user._get_current_object())
-    except Refusal as refusal:
-        return _refused(loaded, refusal.message, attendee.id)
-    title = _(
-        "%(name)s left with %(collector)s.", name=attendee.name, collector=attendance.collected_by
-    )
-    return _answer(loaded, Answer("ok", "✓", title), [attendee.id])
 
 
 # Self check-in -----------------------------------------------------------------------
@@ -242,7 +278,7 @@ def check_out(programme_id: int, cohort_id: int, session_id: int, attendee_id: i
 @bp.post("/self-check-in")
 @login_required
 def switch_self_checkin(programme_id: int, cohort_id: int, session_id: int):
-    loaded = load(programme_id, can_edit_programme, cohort_id, session_id)
+    loaded = _load(programme_id, cohort_id, session_id, can_edit_programme)
     form = SelfCheckInSwitchForm()
     if not form.validate():
         abort(400)
