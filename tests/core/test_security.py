@@ -5,6 +5,7 @@ import pytest
 from app import create_app
 from app.core.security import is_safe_next
 from app.extensions import db, limiter
+from app.programmes.models import EnrolmentMode
 from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 
 
@@ -26,10 +27,20 @@ def test_is_a_logged_in_persons_language_change_without_a_token_refused(client, 
     assert user.locale == "en"
 
 
-def test_can_a_visitor_switch_language_from_a_page_without_a_token(client):
+def test_can_a_visitor_switch_language_from_a_page_without_a_token(
+    client, make_programme, make_cohort, make_session
+):
     """Public pages carry no token for visitors (so that they can be cached)."""
-    html = client.get("/programmes/").get_data(as_text=True)
-    assert 'name="csrf_token"' not in html
+    for mode in EnrolmentMode:
+        make_session(make_cohort(make_programme(slug=f"robot-lab-{mode}"), enrolment_mode=mode))
+    for path in (
+        "/",
+        "/programmes/",
+        *(f"/programmes/robot-lab-{mode}/" for mode in EnrolmentMode),
+    ):
+        html = client.get(path).get_data(as_text=True)
+        assert 'name="csrf_token"' not in html, path
+        assert "session=" not in client.get(path).headers.get("Set-Cookie", ""), path
     response = client.post("/language", data={"lang": "es", "next": "/"}, csrf=False)
     assert response.status_code == 302
     assert "Programas" in client.get("/").get_data(as_text=True)
