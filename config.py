@@ -35,7 +35,13 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'convene.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: No ping before each use of a pooled connection: that is a round trip on every
+    #: request. Connections are replaced after half an hour instead, before a server or
+    #: a firewall drops them for idling. When the database restarts, the request that
+    #: first uses a connection to the old server fails (a 500); seeing the disconnect,
+    #: SQLAlchemy discards that connection and every other one its pool opened before,
+    #: so the requests after it connect afresh.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
 
     #: Redis carries background jobs (RQ) and rate-limit counters when set.
     REDIS_URL = os.environ.get("REDIS_URL")

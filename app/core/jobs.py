@@ -25,16 +25,21 @@ QUEUE_NAME = "convene"
 WORKER_ENTRY = "app.worker.run_in_app"
 
 
-def redis_client(app: Flask) -> Redis:
-    """The process's one Redis client: its connection pool serves every request."""
-    client = app.extensions.get("redis")
-    if client is None:
-        client = app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"])
-    return client
+def redis() -> Redis:
+    """The app's Redis client for REDIS_URL, made once: its connection pool then serves
+    every enqueue of the process, instead of a new connection per job.
+
+    Kept by URL in `app.extensions["redis"]`, so that a changed REDIS_URL (tests
+    point it at a database of their own) gets a client of its own."""
+    clients = current_app.extensions.setdefault("redis", {})
+    url = current_app.config["REDIS_URL"]
+    if url not in clients:
+        clients.setdefault(url, Redis.from_url(url))  # two threads here keep one client
+    return clients[url]
 
 
 def queue() -> Queue:
-    return Queue(QUEUE_NAME, connection=redis_client(current_app))
+    return Queue(QUEUE_NAME, connection=redis())
 
 
 def run_or_enqueue(func: Callable, *args) -> None:

@@ -38,11 +38,11 @@ from cachetools import TTLCache
 from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
-from redis import Redis, RedisError
+from redis import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.core.jobs import redis_client
+from app.core.jobs import redis
 from app.core.transaction import after_commit, after_rollback
 from app.extensions import db
 
@@ -88,7 +88,7 @@ class PageCache:
             return self._version
         if self.mode == "redis":
             try:
-                return int(_redis().get(VERSION_KEY) or 0)
+                return int(redis().get(VERSION_KEY) or 0)
             except RedisError:
                 log.warning("public page cache: Redis unreachable, rendering every page")
                 return None
@@ -99,7 +99,7 @@ class PageCache:
             self._version = next(self._local_version)
         elif self.mode == "redis":
             try:
-                _redis().incr(VERSION_KEY)
+                redis().incr(VERSION_KEY)
             except RedisError:
                 # The change is committed; pages shown before it expire on their own.
                 log.exception("public page cache: could not announce a change")
@@ -115,10 +115,6 @@ class PageCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-
-
-def _redis() -> Redis:
-    return redis_client(current_app)
 
 
 def cache() -> PageCache:

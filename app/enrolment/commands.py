@@ -11,7 +11,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -157,28 +157,24 @@ def save_teacher_details(user: User, details: TeacherDetails) -> None:
     db.session.flush()
 
 
-def _own_members(user: User, ids: tuple[int, ...]) -> list[HouseholdMember]:
-    if not ids:
-        return []
-    members = list(
-        db.session.scalars(
-            select(HouseholdMember)
-            .where(HouseholdMember.owner_id == user.id, HouseholdMember.id.in_(ids))
-            .order_by(HouseholdMember.id)
-        )
-    )
-    if len(members) != len(set(ids)):
+def _own_members(household: list[HouseholdMember], ids: tuple[int, ...]) -> list[HouseholdMember]:
+    by_id = {member.id: member for member in household}
+    if not by_id.keys() >= set(ids):
         raise Refusal("not_household", _("Choose people from your household."), field="people")
-    return members
+    return [by_id[member_id] for member_id in sorted(set(ids))]
 
 
-def book_place(user: User, cohort: Cohort, details: BookingDetails) -> Enrolment:
+def book_place(
+    user: User, cohort: Cohort, details: BookingDetails, household: list[HouseholdMember]
+) -> Enrolment:
     """Book the chosen people into a booking-mode cohort (confirmed, or waitlisted as one
     unit); a teacher's school details are saved to their profile in the same commit.
 
+    `household` is the user's household (`queries.household`) that the form offered:
+    the chosen members are taken from it, without reading them again.
     Raises a `Refusal` with every reason next to its field, and `people`: by person.
     """
-    members = _own_members(user, details.member_ids)
+    members = _own_members(household, details.member_ids)
     party = Party(members=tuple(members), account_holder=details.account_holder)
     chosen = {person_key(member) for member in members} | ({ME} if party.account_holder else set())
     if problems := booking_problems(cohort.programme, party, details):

@@ -9,7 +9,9 @@ The invariant: `Cohort.seats_taken` equals the seats of its offered and confirme
 enrolments and never exceeds `capacity`. Every change here first locks the
 cohort (a row lock on PostgreSQL, the database write lock on SQLite), then moves
 seats with a conditional UPDATE, so that the check and the write are one atomic
-step whatever the concurrency; a CHECK constraint backs it up. Each function
+step whatever the concurrency; a CHECK constraint backs it up. A booking that
+finds its seats free needs no lock before: its conditional UPDATE holds the row
+(or the write lock) until the commit, as the lock would. Each function
 writes its emails to the outbox and flushes; the caller commits once with
 `app.core.transaction.transaction()`, so the change and its messages land
 together or not at all. A refusal is an `app.core.refusal.Refusal` (`MESSAGES`
@@ -25,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.core.actions import record
@@ -82,24 +85,37 @@ def lock_cohort(cohort_id: int) -> None:
 
 def _take_seats(cohort: Cohort, seats: int) -> bool:
     """Take `seats` if they are free; the check and the write are one statement."""
-    taken = db.session.execute(
+    taken = db.session.scalar(
         update(Cohort)
         .where(Cohort.id == cohort.id, Cohort.seats_taken + seats <= Cohort.capacity)
         .values(seats_taken=Cohort.seats_taken + seats)
+        .returning(Cohort.seats_taken)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.expire(cohort, ["seats_taken"])
-    return taken == 1
+    )
+    _seats_now(cohort, taken)
+    return taken is not None
 
 
 def _release_seats(cohort: Cohort, seats: int) -> None:
-    db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort.id)
-        .values(seats_taken=Cohort.seats_taken - seats)
-        .execution_options(synchronize_session=False)
+    _seats_now(
+        cohort,
+        db.session.scalar(
+            update(Cohort)
+            .where(Cohort.id == cohort.id)
+            .values(seats_taken=Cohort.seats_taken - seats)
+            .returning(Cohort.seats_taken)
+            .execution_options(synchronize_session=False)
+        ),
     )
-    db.session.expire(cohort, ["seats_taken"])
+
+
+def _seats_now(cohort: Cohort, seats_taken: int | None) -> None:
+    """Keep the count an UPDATE returned, so that reading it costs no query; without
+    one (nothing was taken) the count is read again when next needed."""
+    if seats_taken is None:
+        db.session.expire(cohort, ["seats_taken"])
+    else:
+        set_committed_value(cohort, "seats_taken", seats_taken)
 
 
 def _leave(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) -> bool:
@@ -115,17 +131,27 @@ def _leave(enrolment: Enrolment, status: EnrolmentStatus, now: datetime) -> bool
 
 
 def _attendees(cohort: Cohort, user: User, party: Party) -> list[Attendee]:
+    # Every row with the same columns given: PostgreSQL then inserts them all in one
+    # statement.
     people = [
         Attendee(
             cohort_id=cohort.id,
             household_member_id=member.id,
+            user_id=None,
             name=member.name,
             is_child=member.is_child,
         )
         for member in party.members
     ]
     if party.account_holder:
-        people.insert(0, Attendee(cohort_id=cohort.id, user_id=user.id, name=user.name))
+        me = Attendee(
+            cohort_id=cohort.id,
+            household_member_id=None,
+            user_id=user.id,
+            name=user.name,
+            is_child=False,
+        )
+        people.insert(0, me)
     return people
 
 
@@ -167,8 +193,11 @@ def book(
 ) -> Enrolment:
     """Confirm the party if its seats are free, else put it on the waitlist as one unit.
 
-    The waitlist is ordered by arrival at the cohort lock: `waitlisted_at` is read
-    once the lock is held (unless a test passes `now`).
+    Taking free seats locks the cohort by itself (see the module's docstring); a party
+    that finds none takes the lock and tries again, since seats may have been freed in
+    between. The enrolment is inserted once the lock is held, so the waitlist, ordered
+    by arrival at the lock, has its `waitlisted_at` and ids in that order (unless a
+    test passes `now`).
     """
     given_now, now = now, now or utcnow()
     if cohort.enrolment_mode != EnrolmentMode.BOOKING:
@@ -178,11 +207,15 @@ def book(
     _check_open(cohort, now)
     if problems := eligibility_problems(cohort, user, party):
         raise not_eligible(problems)
-    lock_cohort(cohort.id)
+    confirmed = _take_seats(cohort, party.size)
+    if not confirmed:
+        lock_cohort(cohort.id)
+        confirmed = _take_seats(cohort, party.size)
     enrolment = Enrolment(
         cohort=cohort,
         user=user,
-        status=S.CONFIRMED,
+        status=S.CONFIRMED if confirmed else S.WAITLISTED,
+        waitlisted_at=None if confirmed else given_now or utcnow(),
         seats=party.size,
         attendees=_attendees(cohort, user, party),
         emergency_contact_name=emergency_contact_name,
@@ -190,12 +223,9 @@ def book(
         photo_consent=photo_consent,
         authorised_collectors=list(authorised_collectors),
     )
-    _insert(enrolment)
-    if not _take_seats(cohort, party.size):
-        if not cohort.waitlist_enabled:
-            raise refusal("cohort_full")
-        enrolment.status = S.WAITLISTED
-        enrolment.waitlisted_at = given_now or utcnow()
+    _insert(enrolment)  # first: a double tap is told it has a place, not that it is full
+    if not confirmed and not cohort.waitlist_enabled:
+        raise refusal("cohort_full")
     _notify(enrolment, "confirmed" if enrolment.status == S.CONFIRMED else "waitlisted")
     return enrolment
 

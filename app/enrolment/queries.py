@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.accounts.models import User
 from app.core.db import is_row_id, utcnow
@@ -96,18 +96,25 @@ def own_member_or_404(user: User, member_id: int) -> HouseholdMember:
 
 
 def published_cohort_or_404(slug: str, cohort_id: int) -> Cohort:
-    """A cohort with sessions of the published programme `slug`, else 404."""
+    """A cohort with sessions of the published programme `slug`, else 404.
+
+    One query brings the programme and the sessions along: the booking page, its
+    rules and the confirmation mail all read them."""
     if not is_row_id(cohort_id):
         abort(404)
-    cohort = db.session.scalar(
-        select(Cohort)
-        .join(Cohort.programme)
-        .where(
-            Cohort.id == cohort_id,
-            Programme.slug == slug,
-            Programme.status == ProgrammeStatus.PUBLISHED,
+    cohort = (
+        db.session.scalars(
+            select(Cohort)
+            .join(Cohort.programme)
+            .where(
+                Cohort.id == cohort_id,
+                Programme.slug == slug,
+                Programme.status == ProgrammeStatus.PUBLISHED,
+            )
+            .options(contains_eager(Cohort.programme), joinedload(Cohort.sessions))
         )
-        .options(selectinload(Cohort.sessions))
+        .unique()
+        .first()
     )
     if cohort is None or not cohort.sessions:
         abort(404)

@@ -1,7 +1,7 @@
 """A programme's public page with its cohorts, and the pages that enrol in one:
 book places, or apply (signing in on the way)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -56,7 +56,10 @@ def enrol(slug: str, cohort_id: int):
     user = signed_in_user()
     teacher = rules.asks_for_school(cohort)
     members = [] if teacher else queries.household(user)
-    notes = queries.people_notes(cohort, user, members)
+    # The notes by each name (a query) fill a fresh form and show on the page; a form
+    # sent in keeps its own choices, and a booking that goes through needs neither.
+    submitted = request.method == "POST"
+    notes = {} if submitted else queries.people_notes(cohort, user, members)
     if teacher:
         form = TeacherBookingForm(data=teacher_data(user))
     else:
@@ -65,13 +68,17 @@ def enrol(slug: str, cohort_id: int):
     if form.validate_on_submit():
         try:
             with transaction():
-                enrolment = commands.book_place(user, cohort, form.details())
+                enrolment = commands.book_place(user, cohort, form.details(), members)
+                # Read before the commit expires the enrolment, which would cost a query.
+                message, place_page = commands.booked_message(enrolment), to_place_page(enrolment)
         except Refusal as refusal:
             show_errors(form, refusal.errors)
             refused = refusal.detail.get("people", {})
         else:
-            flash(commands.booked_message(enrolment), "success")
-            return to_place_page(enrolment)
+            flash(message, "success")
+            return place_page
+    if submitted:
+        notes = queries.people_notes(cohort, user, members)
     seats = 1 if isinstance(form, TeacherBookingForm) else len(form.people.data or [])
     return render_template(
         "enrolment/enrol.html",
