@@ -46,14 +46,17 @@ CHUNK = 20_000
 
 
 def _insert(model, rows: Iterable[dict]) -> None:
+    """Core executemany on the session's connection (the ORM's bulk path is several
+    times slower on PostgreSQL)."""
+    connection = db.session.connection()
     batch: list[dict] = []
     for row in rows:
         batch.append(row)
         if len(batch) == CHUNK:
-            db.session.execute(insert(model), batch)
+            connection.execute(insert(model), batch)
             batch = []
     if batch:
-        db.session.execute(insert(model), batch)
+        connection.execute(insert(model), batch)
 
 
 def _ids(model, rows: list[dict]) -> list[int]:
