@@ -16,7 +16,10 @@ Memory stays bounded whatever the size of the cohort:
 Speed (tests/benchmarks/exports.py, 20,000 attendees x 50 sessions): nothing is
 done per cell that can be done once per export. Labels are translated once
 (a dict), session and completion labels are looked up, the lengths of sessions
-counted once, and the formula guard is one `startswith` per string.
+counted once, and the formula guard is one `startswith` per string. Measured on
+SQLite, in CPU time: CSV 300k marks/s (was 28k), XLSX 190k (was 15k); peak
+Python memory 2.8 MB for the CSV and 4.4 MB for the XLSX of a million marks, the
+same as for 3,000 attendees (bounded by YIELD_PER rows and the XML of 200 rows).
 
 Sensitive fields (medical, dietary and access needs of household members) are
 selected only when asked for; the view lets only leads and organisers ask (helpers
