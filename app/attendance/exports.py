@@ -19,7 +19,7 @@ done per cell that can be done once per export. Labels are translated once
 counted once, and the formula guard is one `startswith` per string. Measured on
 SQLite, in CPU time: CSV 300k marks/s (was 28k), XLSX 190k (was 15k); peak
 Python memory 2.8 MB for the CSV and 4.4 MB for the XLSX of a million marks, the
-same as for 3,000 attendees (bounded by YIELD_PER rows and the XML of 200 rows).
+bounded by YIELD_PER rows and the XML of 200 rows, not by the size of the cohort.
 
 Sensitive fields (medical, dietary and access needs of household members) are
 selected only when asked for; the view lets only leads and organisers ask (helpers
