@@ -18,7 +18,7 @@ done per cell that can be done once per export. Labels are translated once
 (a dict), session and completion labels are looked up, the lengths of sessions
 counted once, and the formula guard is one `startswith` per string. Measured on
 SQLite, in CPU time: CSV 300k marks/s (was 28k), XLSX 190k (was 15k); peak
-Python memory 2.8 MB for the CSV and 4.4 MB for the XLSX of a million marks, the
+Python memory 2.8 MB for the CSV and 4.4 MB for the XLSX of a million marks:
 bounded by YIELD_PER rows and the XML of 200 rows, not by the size of the cohort.
 
 Sensitive fields (medical, dietary and access needs of household members) are
