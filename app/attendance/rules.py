@@ -4,7 +4,7 @@ rotating self check-in code."""
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -53,19 +53,29 @@ class Tally:
 
 
 def tally(marks: Marks, sessions: Iterable[CohortSession]) -> Tally:
-    attended = counted = attended_minutes = counted_minutes = excused = 0
-    for session in sessions:
-        state = marks.get(session.id)
-        if state == AttendanceState.EXCUSED:
-            excused += 1
-            continue
-        length = minutes(session)
-        counted += 1
-        counted_minutes += length
-        if state in ATTENDED:
-            attended += 1
-            attended_minutes += length
-    return Tally(attended, counted, attended_minutes, counted_minutes, excused)
+    return tallies(sessions)(marks)
+
+
+def tallies(sessions: Iterable[CohortSession]) -> Callable[[Marks], Tally]:
+    """`tally` over the same sessions for many attendees: the sessions' lengths are
+    worked out once."""
+    lengths = [(session.id, minutes(session)) for session in sessions]
+
+    def tally_of(marks: Marks) -> Tally:
+        attended = counted = attended_minutes = counted_minutes = excused = 0
+        for session_id, length in lengths:
+            state = marks.get(session_id)
+            if state == AttendanceState.EXCUSED:
+                excused += 1
+                continue
+            counted += 1
+            counted_minutes += length
+            if state in ATTENDED:
+                attended += 1
+                attended_minutes += length
+        return Tally(attended, counted, attended_minutes, counted_minutes, excused)
+
+    return tally_of
 
 
 def meets(result: Tally, required: Decimal) -> bool:

@@ -83,6 +83,14 @@ def state_label(state: AttendanceState | str | None) -> str:
     return str(STATE_LABELS[AttendanceState(state)])
 
 
+def state_labels() -> dict[str | None, str]:
+    """Every state's label (None: not yet marked) in the current language, for labelling
+    many marks: looked up by the state or its value, translated once."""
+    return {None: _("Not yet marked")} | {
+        state.value: str(label) for state, label in STATE_LABELS.items()
+    }
+
+
 def method_label(method: MarkMethod | str) -> str:
     return str(METHOD_LABELS[MarkMethod(method)])
 

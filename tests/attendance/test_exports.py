@@ -6,6 +6,7 @@ import io
 import tracemalloc
 
 import pytest
+from flask_babel import Domain
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
@@ -205,8 +206,61 @@ def test_does_the_xlsx_file_hold_the_same_rows(client, auth, team, family_course
     assert rows[0][:3] == ["Attendee", "Account name", "Account email"]
     assert rows[0][-3:] == NEEDS
     assert len(rows) == 4
-    assert "'=HYPERLINK(1)" in [row[0] for row in rows]  # text, not a formula
+    assert "=HYPERLINK(1)" in [row[0] for row in rows]  # a text cell (below), not a formula
     assert [(log.file_format, log.sensitive) for log in logs()] == [("xlsx", True)]
+
+
+def test_is_a_name_like_a_formula_a_text_cell_in_xlsx_without_an_apostrophe(
+    client, auth, team, family_course
+):
+    auth.login_as(team[TeamRole.ORGANISER])
+    response = export(client, family_course, file_format="xlsx")
+    workbook = load_workbook(io.BytesIO(response.data))  # not read-only: cells keep their type
+    [cell] = [row[0] for row in workbook.active.iter_rows() if "HYPERLINK" in row[0].value]
+    assert (cell.value, cell.data_type) == ("=HYPERLINK(1)", "s")  # a formula would be "f"
+
+
+def gettext_calls(monkeypatch) -> list[str]:
+    """The messages translated from now on (flask_babel's `_` and `_l` both end here)."""
+    calls = []
+    translate = Domain.gettext
+
+    def counted(domain, string, **variables):
+        calls.append(string)
+        return translate(domain, string, **variables)
+
+    monkeypatch.setattr(Domain, "gettext", counted)
+    return calls
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_are_labels_translated_once_per_export_not_per_cell(
+    client, auth, team, course, monkeypatch, file_format
+):
+    cohort = course()
+    add_families(cohort, 2)
+    auth.login_as(team[TeamRole.ORGANISER])
+    calls = gettext_calls(monkeypatch)
+    assert export(client, cohort, file_format=file_format).status_code == 200
+    few = len(calls)
+    add_families(cohort, 20, first=2)  # 60 more attendees, 180 more marks
+    calls.clear()
+    assert export(client, cohort, file_format=file_format).status_code == 200
+    assert len(calls) == few
+    assert calls.count("Present") == 1
+
+
+def test_are_the_labels_in_the_exporters_language(client, auth, team, family_course):
+    organiser = team[TeamRole.ORGANISER]
+    organiser.locale = "es"
+    db.session.commit()
+    auth.login_as(organiser)
+    header, *rows = read_csv(export(client, family_course))
+    assert header[:2] == ["Asistente", "Nombre de la cuenta"]
+    by_name = {row[0]: row for row in rows}
+    assert by_name["Ada Núñez"][3:6] == ["Presente", "Tarde", "Ausente"]
+    assert by_name["'=HYPERLINK(1)"][4] == "Justificado"
+    assert by_name["Solo Sam"][4:6] == ["Sin marcar", "Sin marcar"]
 
 
 # Outsiders ---------------------------------------------------------------------------------
@@ -240,14 +294,15 @@ def test_are_ids_that_do_not_belong_together_not_found(client, auth, team, cours
 # Thousands of attendees ----------------------------------------------------------------------
 
 
-def add_families(cohort, families: int, children: int = 3) -> int:
+def add_families(cohort, families: int, children: int = 3, first: int = 0) -> int:
     """`families` guardians with `children` each, booked, with marks at every session:
-    inserted in bulk, as booking them one by one would take minutes."""
+    inserted in bulk, as booking them one by one would take minutes. `first`: the
+    number of the first family, to add more families to the same cohort later."""
     users = db.session.scalars(
         insert(User).returning(User.id),
         [
             {"email": f"family{n}@example.org", "name": f"Guardian {n}", "password_hash": "x"}
-            for n in range(families)
+            for n in range(first, first + families)
         ],
     ).all()
     members = db.session.scalars(
@@ -278,7 +333,7 @@ def add_families(cohort, families: int, children: int = 3) -> int:
                 "enrolment_id": enrolments[i // children],
                 "cohort_id": cohort.id,
                 "household_member_id": member_id,
-                "name": f"Child {i:05d}",
+                "name": f"Child {first * children + i:05d}",
                 "is_child": True,
             }
             for i, member_id in enumerate(members)
@@ -298,7 +353,7 @@ def add_families(cohort, families: int, children: int = 3) -> int:
             for s, session in enumerate(cohort.sessions)
         ],
     )
-    cohort.capacity = cohort.seats_taken = len(attendees)
+    cohort.capacity = cohort.seats_taken = cohort.seats_taken + len(attendees)
     db.session.commit()
     return len(attendees)
 
