@@ -165,6 +165,8 @@ def main() -> int:
         REDIS_URL=redis,
         AUTH_RATE_LIMIT=env["AUTH_RATE_LIMIT"],
         SESSION_COOKIE_SECURE=False,
+        # The test client takes its scheme from here; https would add a referrer check.
+        PREFERRED_URL_SCHEME="http",
         REMEMBER_COOKIE_SECURE=False,
     )
     with app.app_context():

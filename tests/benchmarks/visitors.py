@@ -31,8 +31,14 @@ class Visitor:
     def send(self, method: str, path: str, data: dict | None = None, headers=None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         all_headers = {**self.cookie, **(FORM if body else {}), **(headers or {})}
-        self.connection.request(method, path, body=body, headers=all_headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=body, headers=all_headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError):
+            # The server closed the idle keep-alive connection: once more on a new one.
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=all_headers)
+            response = self.connection.getresponse()
         text = response.read()
         for header in response.headers.get_all("Set-Cookie") or []:
             name, value = header.split(";", 1)[0].split("=", 1)
@@ -65,21 +71,32 @@ def counting_queries() -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", count)
 
 
-def logged_in_client(app: Flask, email: str | None = None):
-    client = app.test_client()
-    if email:
-        html = client.get("/account/login").get_data(as_text=True)
-        data = {"email": email, "password": PASSWORD, "csrf_token": CSRF_INPUT.search(html)[1]}
-        if client.post("/account/login", data=data).status_code != 302:
-            raise RuntimeError(f"in-process log-in of {email} failed")
-    return client
+class InProcess:
+    """The test client, each request in an application context of its own: the
+    benchmark's long-lived context would otherwise lend every request the same `g`,
+    and with it the last request's logged-in user."""
+
+    def __init__(self, app: Flask, email: str | None = None):
+        self.app, self.client = app, app.test_client()
+        if email:
+            token = self.token("/account/login")
+            data = {"email": email, "password": PASSWORD, "csrf_token": token}
+            if self.send("post", "/account/login", data=data).status_code != 302:
+                raise RuntimeError(f"in-process log-in of {email} failed")
+
+    def send(self, method: str, path: str, **options):
+        with self.app.app_context():
+            return getattr(self.client, method)(path, **options)
+
+    def token(self, path: str) -> str:
+        return CSRF_INPUT.search(self.send("get", path).get_data(as_text=True))[1]
 
 
 def queries_of_get(app: Flask, path: str, email: str | None = None) -> int:
-    client = logged_in_client(app, email)
-    client.get(path)  # the first request of a process fills caches; count a later one
+    client = InProcess(app, email)
+    client.send("get", path)  # the first request of a process fills caches; count a later one
     with counting_queries() as statements:
-        status = client.get(path).status_code
+        status = client.send("get", path).status_code
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}")
     return len(statements)
@@ -88,11 +105,10 @@ def queries_of_get(app: Flask, path: str, email: str | None = None) -> int:
 def queries_of_post(
     app: Flask, email: str, path: str, data: dict, token_from: str, headers=None
 ) -> int:
-    client = logged_in_client(app, email)
-    html = client.get(token_from).get_data(as_text=True)
-    data = {**data, "csrf_token": CSRF_INPUT.search(html)[1]}
+    client = InProcess(app, email)
+    data = {**data, "csrf_token": client.token(token_from)}
     with counting_queries() as statements:
-        status = client.post(path, data=data, headers=headers or {}).status_code
+        status = client.send("post", path, data=data, headers=headers or {}).status_code
     if status >= 400:
         raise RuntimeError(f"POST {path} answered {status}")
     return len(statements)

@@ -47,6 +47,8 @@ def main() -> None:
         REDIS_URL=redis,
         AUTH_RATE_LIMIT=env["AUTH_RATE_LIMIT"],
         SESSION_COOKIE_SECURE=False,
+        # The test client takes its scheme from here; https would add a referrer check.
+        PREFERRED_URL_SCHEME="http",
     )
     catalogue = load.same(load.get("/programmes/"), CONNECTIONS)
     with app.app_context():
