@@ -50,8 +50,13 @@ class Run:
         return self.percentile(0.95)
 
 
+#: A request not answered in this long counts as failed (status 0) at this latency,
+#: which bounds the run's time when a page takes minutes.
+TIMEOUT = 30
+
+
 def _connection_loop(port, plan, repeat, start_at, deadline, latencies, statuses):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
     time.sleep(max(0.0, start_at - time.time()))
     index = 0
     while index < len(plan) and time.time() < deadline:
