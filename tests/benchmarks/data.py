@@ -56,6 +56,13 @@ def database_url() -> str:
         return f"sqlite:///{tempfile.mkdtemp(prefix='convene-bench-')}/bench.db"
     engine = create_engine(url)
     with engine.begin() as connection:
+        # A page that took minutes in an earlier run may still hold its query there.
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
