@@ -12,7 +12,21 @@ import os
 #: the rate limiter. A container that must be reached from outside passes --bind.
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 
-# WORKERS_CHOICE
+#: gthread, 2 processes of 4 threads, from `python -m tests.benchmarks.workers` on a
+#: 2-core machine shared with other work (PostgreSQL, demo data + 500 programmes;
+#: catalogue with 8 connections, then with 2 clients each sending a request body
+#: over 5 s; 120 bookings on a hot cohort, 16 at once). Noisy: ±30 % run to run.
+#:
+#:   sync    2x1: catalogue 46/s p95 288 ms; slow  1 req/s p95 7749 ms; book 37.5/s
+#:   sync    5x1: catalogue 22/s p95 723 ms; slow 18 req/s p95  609 ms; book 13.1/s
+#:   gthread 2x4: catalogue 18/s p95 804 ms; slow 26 req/s p95  560 ms; book 23.4/s
+#:   gthread 2x8: catalogue 23/s p95 924 ms; slow 26 req/s p95  483 ms; book 22.7/s
+#:   gthread 3x4: catalogue 18/s p95 835 ms; slow 19 req/s p95  756 ms; book 17.6/s
+#:
+#: Two sync workers are quickest until two slow clients hold both and everyone
+#: else waits seconds; more sync processes than cores lose to context switches.
+#: Threads keep serving around a slow client at a modest cost; more than 4 or a
+#: third process gained nothing. Set WEB_CONCURRENCY to the cores.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
@@ -30,7 +44,8 @@ keepalive = 5
 max_requests = 50_000
 max_requests_jitter = 5_000
 
-# PRELOAD_CHOICE
+#: Off: not measured faster (it saves boot time and memory, not request time), and
+#: each worker then builds its own app and database pool after the fork.
 preload_app = False
 
 #: Access logs come from the proxy in front; gunicorn's would double them and cost
