@@ -8,7 +8,7 @@ TRANSLATIONS := app/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test bench install lint format messages translations worker clean
+.PHONY: run serve test bench install lint format messages translations worker clean
 
 run: install translations
 	@mkdir -p instance
@@ -23,9 +23,44 @@ SKIP_SLOW := $(if $(filter-out 0 false,$(SLOW)),,-m "not slow")
 test: install translations
 	$(BIN)/pytest $(SKIP_SLOW) $(PYTEST_ARGS)
 
-# Booking throughput and latency on a hot cohort (BENCH_DATABASE_URL for PostgreSQL).
+# Convene under gunicorn against a bare Flask app served the same way: every page,
+# bookings, the door and exports as ratios and goals (BENCH_DATABASE_URL for
+# PostgreSQL). About ten minutes.
 bench: install translations
-	$(BIN)/python -m tests.benchmarks.booking
+	$(BIN)/python -m tests.benchmarks
+
+# As in production (gunicorn.conf.py, CONVENE_ENV=production) on a local PostgreSQL,
+# over plain http: the database is made when missing, demo data loaded when empty.
+serve: export DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/convene
+serve: export CONVENE_ENV := production
+serve: export SESSION_COOKIE_SECURE := 0
+serve: export PORT := $(PORT)
+serve: export SECRET_KEY ?= $(shell python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+serve: install translations
+	$(BIN)/python -c "$$CREATE_DATABASE"
+	$(BIN)/flask --app wsgi db upgrade
+	if $(BIN)/python -c "$$IS_EMPTY"; then $(BIN)/flask --app wsgi demo load; fi
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# `make serve`'s steps that need Python: create DATABASE_URL's database unless it
+# exists; succeed when it holds no account yet.
+define CREATE_DATABASE
+import os
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+url = make_url(os.environ["DATABASE_URL"])
+engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+with engine.connect() as connection:
+    if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
+        connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+endef
+define IS_EMPTY
+import os, sys
+from sqlalchemy import create_engine, text
+with create_engine(os.environ["DATABASE_URL"]).connect() as connection:
+    sys.exit(1 if connection.scalar(text("SELECT count(*) FROM users")) else 0)
+endef
+export CREATE_DATABASE IS_EMPTY
 
 install: $(VENV)/.installed
 
