@@ -16,6 +16,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -173,8 +174,9 @@ def _answer(loaded: Loaded, answer: Answer, attendee_ids=(), status: int = 200):
     then is what the change wrote, and nothing has been expired (read again) yet."""
     if _wants_json():
         page = _page(loaded)
+        register_row = get_template_attribute("attendance/_row.html", "register_row")
         rows = {
-            row.id: render_template("attendance/_row.html", row=row, **page)
+            row.id: register_row(row, page["words"], page["buttons"], page["may_mark"])
             for row in queries.register_rows(loaded.session, attendee_ids)
         }
         counts = queries.register_counts(loaded.session)
