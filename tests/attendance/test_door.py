@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
 from app.accounts.models import User
 from app.attendance import commands, queries, rules
 from app.attendance.commands import ScanOutcome, SelfOutcome
 from app.attendance.models import Attendance, AttendanceChange, AttendanceState, MarkMethod
+from app.attendance.words import RowWords, clock
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
@@ -586,6 +588,16 @@ def test_does_the_register_show_each_person_with_what_the_team_must_know(
         assert f" aria-pressed=false>{label}</button>" in amira
     assert "Expected" in html
     assert "Not yet marked" in html  # the counts; in the rows, no button is pressed
+
+
+@pytest.mark.parametrize("language", ["en", "es", "zh_Hant"])
+def test_does_the_register_write_times_as_the_rest_of_the_app(app, language):
+    """Its rows format times with a pattern read once per page, not with Babel each time."""
+    with app.test_request_context(), force_locale(language):
+        words = RowWords("Europe/London")
+        for hour in (0, 9, 13, 23):
+            moment = datetime(2031, 6, 14, hour, 7, tzinfo=UTC)
+            assert words.clock(moment) == clock(moment, "Europe/London")
 
 
 def test_does_the_booking_refusing_photos_show_no_photos_for_everyone(client, auth, door, family):
