@@ -1,5 +1,4 @@
-"""Forms of the register: a tap (a mark or a check-out), a ticket code, a walk-in,
-self check-in."""
+"""Forms of the register: a tap (a mark), a ticket code, a walk-in, self check-in."""
 
 from dataclasses import dataclass
 
@@ -11,39 +10,38 @@ from wtforms.validators import InputRequired, Length
 
 from app.attendance.exports import ExportKind, FileFormat
 from app.attendance.models import AttendanceState
-from app.attendance.words import MARK_ORDER
 from app.core.db import is_row_id
 from app.core.forms import options, strip
 from app.enrolment.lifecycle import MAX_NAME
 from app.programmes.models import Cohort, CohortSession
 from app.programmes.words import format_moment
 
-#: The name of a row's check-out button (the others are named by the state they mark).
-CHECK_OUT = "check_out"
+#: The letter of each state in the names of the register's buttons: for 500 people, the
+#: names' length counts (a button's name says what and whom, "l12": late, attendee 12).
+TAP_LETTERS = {
+    AttendanceState.PRESENT: "p",
+    AttendanceState.LATE: "l",
+    AttendanceState.ABSENT: "a",
+    AttendanceState.EXCUSED: "e",
+}
+_TAPPED = {letter: state for state, letter in TAP_LETTERS.items()}
 
 
 @dataclass(frozen=True)
 class Tap:
-    """What a button of the register's list asks for."""
+    """What a mark button of the register's list asks for."""
 
     attendee_id: int
-    #: The state to mark; None for a check-out.
-    state: AttendanceState | None
-    #: For a check-out: who collects, as chosen in the attendee's row.
-    collector: str = ""
+    state: AttendanceState
 
 
 def read_tap(data) -> Tap | None:
-    """The button pressed in the register's list, which is one form: the button's
-    name says what (a state, or `check_out`), its value whom (the attendee's id);
-    a check-out's collector is that row's `collector-<id>`. None for anything else."""
-    for name in [*(state.value for state in MARK_ORDER), CHECK_OUT]:
-        value = data.get(name, "")
-        if value.isascii() and value.isdigit() and is_row_id(int(value)):
-            attendee_id = int(value)
-            if name == CHECK_OUT:
-                return Tap(attendee_id, None, data.get(f"collector-{attendee_id}", ""))
-            return Tap(attendee_id, AttendanceState(name))
+    """The button pressed in the register's list, which is one form: its name is
+    the state's letter and the attendee's id ("l12"). None for anything else."""
+    for name in data:
+        state, attendee = _TAPPED.get(name[:1]), name[1:]
+        if state and attendee.isascii() and attendee.isdigit() and is_row_id(int(attendee)):
+            return Tap(int(attendee), state)
     return None
 
 

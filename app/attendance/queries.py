@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from app.accounts.models import User
 from app.attendance.models import (
@@ -20,6 +20,7 @@ from app.attendance.models import (
     AttendanceState,
     AttendanceWarning,
     Certificate,
+    MarkMethod,
 )
 from app.attendance.rules import (
     ATTENDED,
@@ -33,7 +34,7 @@ from app.attendance.rules import (
 )
 from app.core.db import utcnow
 from app.enrolment import tickets
-from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
+from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession
 
@@ -111,11 +112,18 @@ def collectors(enrolment: Enrolment, attendees=None) -> list[str]:
     `attendees` are the enrolment's, when the caller has them loaded already.
     """
     party = enrolment.attendees if attendees is None else attendees
-    names = [enrolment.user.name] if enrolment.user is not None else []
-    names += [attendee.name for attendee in party if not attendee.is_child]
-    names += list(enrolment.authorised_collectors or [])
+    return collector_names(
+        enrolment.user.name if enrolment.user is not None else None,
+        [attendee.name for attendee in party if not attendee.is_child],
+        enrolment.authorised_collectors,
+    )
+
+
+def collector_names(holder: str | None, adults: Iterable[str], named: Iterable[str] | None):
+    """As `collectors`, from the names alone: the account holder's (None for a
+    walk-in), the party's adults' and those the booking names."""
     unique: dict[str, str] = {}
-    for name in names:
+    for name in [holder, *adults, *(named or ())]:
         if name and name.strip():
             unique.setdefault(_same_name(name), name.strip())
     return list(unique.values())
@@ -142,66 +150,57 @@ def still_on_site(session: CohortSession) -> list[Attendance]:
 # The register ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
+class Change:
+    """A change of a mark, as the register shows it."""
+
+    at: datetime
+    #: Who changed it; None for an account deleted since.
+    by: str | None
+    old: AttendanceState
+    new: AttendanceState
+
+
+@dataclass(slots=True)
 class Row:
-    """One expected attendee on a session's register."""
+    """One expected attendee on a session's register, as plain values read in one
+    statement: for 500 people, loading them as model objects took longer than
+    rendering the page."""
 
-    attendee: Attendee
-    attendance: Attendance | None
+    #: The attendee's id.
+    id: int
+    name: str
+    is_child: bool
+    enrolment_id: int
+    #: The account holder's name; None for a walk-in.
+    party_name: str | None
+    #: Photo consent not given: by the household member's record, by the booking,
+    #: or never asked (a walk-in).
+    no_photos: bool
+    #: ("medical" | "dietary" | "access", what to know), for the team only.
+    needs: list[tuple[str, str]]
+    #: The mark, if any, how and when it was made and by whom (None: an account
+    #: deleted since).
+    state: AttendanceState | None = None
+    method: MarkMethod | None = None
+    marked_at: datetime | None = None
+    marked_by: str | None = None
+    #: A child's release: when, to whom, by whom.
+    checked_out_at: datetime | None = None
+    collected_by: str | None = None
+    released_by: str | None = None
+    #: The mark's history, oldest first.
+    changes: list[Change] = field(default_factory=list)
     #: Adults who may collect this attendee (children only).
-    collectors: list[str]
-
-    @property
-    def enrolment(self) -> Enrolment:
-        return self.attendee.enrolment
-
-    @property
-    def changes(self) -> list[AttendanceChange]:
-        return self.attendance.changes if self.attendance else []
-
-    @property
-    def party_name(self) -> str | None:
-        """The account holder's name; None for a walk-in."""
-        user = self.enrolment.user
-        return user.name if user is not None else None
-
-    @property
-    def state(self) -> AttendanceState | None:
-        return self.attendance.state if self.attendance else None
-
-    @property
-    def no_photos(self) -> bool:
-        """Photo consent not given: by the household member's record, by the
-        booking, or never asked (a walk-in)."""
-        member = self.attendee.household_member
-        if member is not None and not member.photo_consent:
-            return True
-        return self.enrolment.photo_consent is False or self.enrolment.is_walk_in
-
-    @property
-    def needs(self) -> list[tuple[str, str]]:
-        """("medical" | "dietary" | "access", what to know), for the team only."""
-        member = self.attendee.household_member
-        if member is None:
-            return []
-        found = [
-            ("medical", member.medical_needs),
-            ("dietary", member.dietary_needs),
-            ("access", member.access_needs),
-        ]
-        return [(kind, text.strip()) for kind, text in found if text and text.strip()]
+    collectors: list[str] = field(default_factory=list)
 
     @property
     def on_site(self) -> bool:
         """A child who is here and has not been collected yet."""
-        return (
-            self.attendee.is_child
-            and self.state in ATTENDED
-            and self.attendance.checked_out_at is None
-        )
+        return self.is_child and self.state in ATTENDED and self.checked_out_at is None
 
     def matches(self, words: str) -> bool:
-        haystack = _same_name(f"{self.attendee.name} {self.party_name or ''}")
+        haystack = _same_name(f"{self.name} {self.party_name or ''}")
         return all(word in haystack for word in _same_name(words).split())
 
 
@@ -243,17 +242,58 @@ def _on_register(session: CohortSession):
     )
 
 
+_Booker = aliased(User)
+_Marker = aliased(User)
+_Releaser = aliased(User)
+_Changer = aliased(User)
+
+
+def _needs(medical: str | None, dietary: str | None, access: str | None):
+    found = [("medical", medical), ("dietary", dietary), ("access", access)]
+    return [(kind, text.strip()) for kind, text in found if text and text.strip()]
+
+
 def register_rows(session: CohortSession, attendee_ids: Iterable[int] | None = None) -> list[Row]:
     """The register's rows, by name: everyone's, or only these attendees' (as a tap
-    or a scan changed them). One query however many: each attendee with their
-    booking, account, household record, mark, who marked and released them and
-    the mark's history; their whole party too, for who may collect a child."""
-    statement = _on_register(session).options(
-        contains_eager(Attendee.enrolment).joinedload(Enrolment.user),
-        joinedload(Attendee.household_member),
-        joinedload(Attendance.marked_by),
-        joinedload(Attendance.released_by),
-        joinedload(Attendance.changes).joinedload(AttendanceChange.changed_by),
+    or a scan changed them). One statement however many, of the columns shown:
+    each attendee with their booking, account holder, household record, mark, who
+    marked and released them and the mark's changes (a line for each); their
+    whole party too, for who may collect a child."""
+    statement = (
+        _on_register(session)
+        .with_only_columns(
+            Attendee.id,
+            Attendee.name,
+            Attendee.is_child,
+            Attendee.enrolment_id,
+            _Booker.name,
+            Enrolment.photo_consent,
+            Enrolment.is_walk_in,
+            Enrolment.authorised_collectors,
+            HouseholdMember.id,
+            HouseholdMember.photo_consent,
+            HouseholdMember.medical_needs,
+            HouseholdMember.dietary_needs,
+            HouseholdMember.access_needs,
+            Attendance.state,
+            Attendance.method,
+            Attendance.marked_at,
+            _Marker.name,
+            Attendance.checked_out_at,
+            Attendance.collected_by,
+            _Releaser.name,
+            AttendanceChange.changed_at,
+            _Changer.name,
+            AttendanceChange.from_state,
+            AttendanceChange.to_state,
+        )
+        .outerjoin(_Booker, _Booker.id == Enrolment.user_id)
+        .outerjoin(HouseholdMember, HouseholdMember.id == Attendee.household_member_id)
+        .outerjoin(_Marker, _Marker.id == Attendance.marked_by_id)
+        .outerjoin(_Releaser, _Releaser.id == Attendance.released_by_id)
+        .outerjoin(AttendanceChange, AttendanceChange.attendance_id == Attendance.id)
+        .outerjoin(_Changer, _Changer.id == AttendanceChange.changed_by_id)
+        .order_by(Attendee.id, AttendanceChange.changed_at, AttendanceChange.id)
     )
     wanted = None
     if attendee_ids is not None:
@@ -262,24 +302,65 @@ def register_rows(session: CohortSession, attendee_ids: Iterable[int] | None = N
             return []
         parties = select(Attendee.enrolment_id).where(Attendee.id.in_(wanted))
         statement = statement.where(Attendee.enrolment_id.in_(parties))
-    found = db.session.execute(statement.execution_options(populate_existing=True))
-    marks = dict(found.unique().tuples().all())
-    parties: dict[int, list[Attendee]] = defaultdict(list)
-    for attendee in marks:
-        parties[attendee.enrolment_id].append(attendee)
-    return [
-        Row(
-            attendee=attendee,
-            attendance=marks[attendee],
-            collectors=(
-                collectors(attendee.enrolment, parties[attendee.enrolment_id])
-                if attendee.is_child
-                else []
-            ),
-        )
-        for attendee in sorted(marks, key=lambda a: (_same_name(a.name), a.id))
-        if wanted is None or attendee.id in wanted
-    ]
+    rows: list[Row] = []
+    adults: dict[int, list[str]] = defaultdict(list)
+    children: list[tuple[Row, str | None, list[str] | None]] = []
+    row = None
+    for (
+        id_,
+        name,
+        is_child,
+        enrolment_id,
+        booker,
+        booking_photos,
+        walk_in,
+        named,
+        member_id,
+        member_photos,
+        medical,
+        dietary,
+        access,
+        state,
+        method,
+        marked_at,
+        marker,
+        checked_out_at,
+        collected_by,
+        releaser,
+        changed_at,
+        changer,
+        old,
+        new,
+    ) in db.session.execute(statement):
+        if row is None or row.id != id_:
+            row = Row(
+                id_,
+                name,
+                is_child,
+                enrolment_id,
+                booker,
+                (member_id is not None and not member_photos) or booking_photos is False or walk_in,
+                _needs(medical, dietary, access) if member_id is not None else [],
+                state,
+                method,
+                marked_at,
+                marker,
+                checked_out_at,
+                collected_by,
+                releaser,
+            )
+            if is_child:
+                children.append((row, booker, named))
+            else:
+                adults[enrolment_id].append(name)
+            if wanted is None or id_ in wanted:
+                rows.append(row)
+        if changed_at is not None:
+            row.changes.append(Change(changed_at, changer, old, new))
+    for child, booker, named in children:
+        child.collectors = collector_names(booker, adults[child.enrolment_id], named)
+    rows.sort(key=lambda row: (_same_name(row.name), row.id))
+    return rows
 
 
 def register_counts(session: CohortSession) -> Counts:

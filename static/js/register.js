@@ -37,13 +37,7 @@
 
   /* A control that had focus in a replaced row gets it back in the new row. */
   function focusKey(element) {
-    if (!element || !element.name) {
-      return null;
-    }
-    if (element.tagName === "BUTTON") {
-      return '[name="' + element.name + '"][value="' + element.value + '"]';
-    }
-    return '[name="' + element.name + '"]';
+    return element && element.name ? '[name="' + element.name + '"]' : null;
   }
 
   function replaceRow(id, html) {
@@ -81,7 +75,7 @@
   }
 
   function send(form, submitter) {
-    var busy = (submitter && submitter.closest(".register-row")) || form;
+    var busy = (submitter && submitter.closest(".register-list > li")) || form;
     if (busy.getAttribute("aria-busy") === "true") {
       return Promise.resolve();
     }
@@ -144,15 +138,23 @@
       .toLocaleLowerCase();
   }
 
+  /* What a row says of who they are: the name and the line under it (the party's
+     name, and badges such as "Walk-in", which one may search for too). */
+  function who(row) {
+    var name = row.querySelector("h3");
+    var party = row.querySelector("p");
+    return (name ? name.textContent : "") + " " + (party ? party.textContent : "");
+  }
+
   function filter() {
     if (!search) {
       return;
     }
     var words = fold(search.value).split(/\s+/).filter(Boolean);
-    var rows = root.querySelectorAll(".register-row");
+    var rows = root.querySelectorAll(".register-list > li");
     var shown = 0;
     rows.forEach(function (row) {
-      var haystack = fold(row.getAttribute("data-search"));
+      var haystack = fold(who(row));
       var match = words.every(function (word) {
         return haystack.indexOf(word) !== -1;
       });

@@ -39,7 +39,7 @@ def test_can_a_helper_take_the_register_on_a_phone_without_reloading(
     expect(amira.get_by_role("button", name="Late")).to_be_focused()
 
     phone.get_by_label("Find a name").fill("brown")
-    expect(phone.locator(".register-row:visible")).to_have_count(1)
+    expect(phone.locator(".register-list > li:visible")).to_have_count(1)
     expect(phone.locator("[data-search-count]")).to_have_text("1 of 3 shown")
     phone.get_by_label("Find a name").fill("")
 
@@ -139,7 +139,7 @@ def test_can_a_helper_check_in_by_code_and_tap_then_hand_a_child_over(
     phone, door, family, make_user, log_in
 ):
     """The door journey of issue 5, on a phone: two tickets by code, one child by tap,
-    then a child leaves with the aunt named on the booking."""
+    then a child leaves with the aunt named on the booking, chosen on a page of its own."""
     lewis = family(door.cohort, children=2)  # Amira, Omar
     brown = family(door.cohort, children=1, guardian=make_user(name="Bea Brown"))  # Amira too
     ortiz = family(door.cohort, children=1, guardian=make_user(name="Olga Ortiz"))
@@ -159,8 +159,14 @@ def test_can_a_helper_check_in_by_code_and_tap_then_hand_a_child_over(
     expect(phone.locator(".register-count--on-site dd")).to_have_text("4")
 
     leaving = phone.locator(f"#attendee-{lewis.attendees[0].id}")
-    leaving.get_by_label("Collected by").select_option("Nadia Aunt")
-    leaving.get_by_role("button", name="Check out").click()
+    leaving.get_by_role("link", name="Check out").click()
+    audit = Audit(phone)
+    audit.check("check-out page")
+    audit.assert_clean()
+    phone.get_by_role("group", name="Choose who collects Amira.").get_by_role(
+        "button", name="Nadia Aunt"
+    ).click()
+    expect(phone.locator(f"#attendee-{lewis.attendees[0].id}")).to_contain_text("Left at")
     expect(phone.locator(".register-count--on-site dd")).to_have_text("3")
 
     records = {m.attendee_id: m for m in marks(door.session)}

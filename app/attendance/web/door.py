@@ -5,7 +5,9 @@ without the right), in one query. Once a session's day is over, changing its
 register is a correction, for leads and organisers only. Each action is a plain
 form POST that works without JavaScript; with it (static/js/register.js), the
 same POST asks for JSON and gets back the rows it changed, the counts and what
-to announce: read for those attendees only, whatever the register's size."""
+to announce: read for those attendees only, whatever the register's size. A
+child's check-out is a small page of its own, linked from the child's row: who
+may collect them, a button each."""
 
 from dataclasses import asdict
 
@@ -14,6 +16,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -26,8 +29,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.attendance import commands, queries, rules
-from app.attendance.forms import ScanForm, SelfCheckInSwitchForm, WalkInForm, read_tap
-from app.attendance.words import Answer, row_words, scan_answer, state_label
+from app.attendance.forms import (
+    TAP_LETTERS,
+    ScanForm,
+    SelfCheckInSwitchForm,
+    WalkInForm,
+    read_tap,
+)
+from app.attendance.words import MARK_ORDER, Answer, RowWords, scan_answer, state_label
 from app.core.db import is_row_id, utcnow
 from app.core.qr import qr_image
 from app.core.refusal import Refusal
@@ -116,6 +125,7 @@ def _wants_json() -> bool:
 
 def _page(loaded: Loaded) -> dict:
     """What the register page and its partials need, besides the rows and counts."""
+    words = RowWords(loaded.session.timezone)
     return {
         "programme": loaded.programme,
         "cohort": loaded.cohort,
@@ -125,7 +135,9 @@ def _page(loaded: Loaded) -> dict:
         "closed": rules.register_closed(loaded.session, utcnow()),
         "may_mark": _may_change(loaded),
         "may_switch": can_edit_programme(current_user, loaded.role),
-        "words": row_words(),
+        "words": words,
+        #: Each mark button: its state, its name without the attendee's id, its label.
+        "buttons": [(state, TAP_LETTERS[state], words.states[state]) for state in MARK_ORDER],
     }
 
 
@@ -162,8 +174,9 @@ def _answer(loaded: Loaded, answer: Answer, attendee_ids=(), status: int = 200):
     then is what the change wrote, and nothing has been expired (read again) yet."""
     if _wants_json():
         page = _page(loaded)
+        register_row = get_template_attribute("attendance/_row.html", "register_row")
         rows = {
-            row.attendee.id: render_template("attendance/_row.html", row=row, **page)
+            row.id: register_row(row, page["words"], page["buttons"], page["may_mark"])
             for row in queries.register_rows(loaded.session, attendee_ids)
         }
         counts = queries.register_counts(loaded.session)
@@ -194,14 +207,12 @@ def register(programme_id: int, cohort_id: int, session_id: int):
 @bp.post("/tap")
 @login_required
 def tap(programme_id: int, cohort_id: int, session_id: int):
-    """A button of the register's list: a mark, or a child's check-out."""
+    """A mark button of the register's list."""
     loaded = _load_to_change(programme_id, cohort_id, session_id)
     tapped = read_tap(request.form)
     if tapped is None:
         abort(400)
     attendee = _attendee(loaded, tapped.attendee_id)
-    if tapped.state is None:
-        return _check_out(loaded, attendee, tapped.collector)
     try:
         with transaction():
             by = current_user._get_current_object()
@@ -210,6 +221,25 @@ def tap(programme_id: int, cohort_id: int, session_id: int):
             return _answer(loaded, Answer("ok", "✓", title), [attendee.id])
     except Refusal as refusal:
         return _refused(loaded, refusal.message, attendee.id)
+
+
+@bp.route("/<int:attendee_id>/check-out", methods=["GET", "POST"])
+@login_required
+def check_out(programme_id: int, cohort_id: int, session_id: int, attendee_id: int):
+    """A child leaves: the page lists who may collect them, a button each (linked
+    from the child's row while they are on site); the button records who did."""
+    loaded = _load_to_change(programme_id, cohort_id, session_id)
+    attendee = _attendee(loaded, attendee_id)
+    if request.method == "POST":
+        return _check_out(loaded, attendee, request.form.get("collector", ""))
+    [row] = queries.register_rows(loaded.session, [attendee.id]) or abort(404)
+    return render_template(
+        "attendance/check_out.html",
+        row=row,
+        not_here=commands.not_here(attendee).message,
+        back=_register_url(loaded, f"attendee-{attendee.id}"),
+        **_page(loaded),
+    )
 
 
 def _check_out(loaded: Loaded, attendee: Attendee, collector: str):
