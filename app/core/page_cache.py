@@ -154,9 +154,10 @@ def _flushing(session: Session, flush_context, instances) -> None:
 
 @event.listens_for(db.session, "do_orm_execute")
 def _executing(state) -> None:
-    """Bulk UPDATE and DELETE statements on watched models bypass the flush."""
+    """Bulk INSERT, UPDATE and DELETE statements on watched models bypass the flush."""
     mapper = state.bind_mapper
-    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in _WATCHED:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and mapper is not None and mapper.class_ in _WATCHED:
         changed()
 
 
