@@ -11,12 +11,10 @@ anyway). Throughput rows alternate baseline and Convene runs (B A B A B A) and t
 medians. Exits non-zero when a booking overbooks. Takes about ten minutes.
 """
 
-import importlib.util
 import os
 import shutil
 import sys
 import time
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -24,7 +22,7 @@ from app import create_app
 from app.extensions import db
 from app.programmes.models import Programme
 from config import CONFIGS
-from tests.benchmarks import booking, data, door, load
+from tests.benchmarks import booking, data, door, exports, load
 from tests.benchmarks.report import Row, at_least, at_most, ms, table, verdicts
 from tests.benchmarks.servers import CONVENE, HELLO, LOG, gunicorn, production_env
 from tests.benchmarks.visitors import queries_of_get
@@ -128,12 +126,6 @@ def catalogue_growth(bench: Bench, sizes: dict[int, dict[str, float]]) -> None:
 
 def exports_row(bench: Bench) -> None:
     work = f"attendance export, {EXPORT_MARKS:,} marks"
-    if not Path(__file__).with_name("exports.py").exists():
-        bench.rows.append(
-            Row(work, "not measured (exports module missing)", "CSV ≥ 200k/s, XLSX ≥ 60k/s", "-")
-        )
-        return
-    exports = importlib.import_module("tests.benchmarks.exports")
     result = exports.measure(EXPORT_MARKS)
     bench.rows.append(
         Row(

@@ -38,7 +38,7 @@ from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, Household
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession, Programme, ProgrammeKind, ProgrammeStatus
 from config import TestingConfig
-from tests.benchmarks.booking import database_url
+from tests.benchmarks.data import database_url
 
 SESSIONS = 50
 #: Rows per INSERT statement.
