@@ -35,7 +35,7 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
     title = cohort.full_title
     attachments = []
     if event in WITH_CALENDAR and cohort.sessions:
-        calendar = ical.cohort_calendar(
+        calendar = ical.cohort_calendar_text(
             cohort,
             page_url=absolute_url("enrolment_public.programme", slug=programme.slug),
             with_online_links=True,
@@ -44,7 +44,7 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
             {
                 "filename": ical.calendar_filename(cohort),
                 "content_type": "text/calendar",
-                "content": calendar.to_ical().decode(),
+                "content": calendar,
             }
         )
     queue_mail(

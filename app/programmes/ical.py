@@ -6,9 +6,11 @@ the session's own local clock with its TZID, and the matching VTIMEZONE
 definitions are included, so that a calendar in any zone shows them right.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cachetools import LRUCache
 from icalendar import Calendar, Event
 
 from app.programmes.models import Cohort, CohortSession
@@ -74,6 +76,38 @@ def cohort_calendar(
     last = max(s.ends_at for s in cohort.sessions).date() + timedelta(days=366)
     calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar
+
+
+#: Calendar files already written, by everything they show (see `cohort_calendar_text`).
+_WRITTEN: LRUCache = LRUCache(maxsize=256)
+_WRITTEN_LOCK = threading.Lock()
+
+
+def cohort_calendar_text(cohort: Cohort, *, page_url: str, with_online_links: bool) -> str:
+    """`cohort_calendar` as text, written once for as long as what it shows stays the same.
+
+    Every booking's confirmation carries the same file, and writing the zone definitions
+    is most of a booking's work; the key holds every value the file shows, so a change
+    to the cohort or a session writes it again.
+    """
+    key = (
+        cohort.id,
+        cohort.full_title,
+        page_url,
+        with_online_links,
+        tuple(
+            (s.id, s.starts_at, s.ends_at, s.timezone, s.title, s.venue, s.online_url)
+            for s in cohort.sessions
+        ),
+    )
+    with _WRITTEN_LOCK:
+        text = _WRITTEN.get(key)
+    if text is None:
+        calendar = cohort_calendar(cohort, page_url=page_url, with_online_links=with_online_links)
+        text = calendar.to_ical().decode()
+        with _WRITTEN_LOCK:
+            _WRITTEN[key] = text
+    return text
 
 
 def calendar_filename(cohort: Cohort) -> str:

@@ -25,7 +25,7 @@ from config import CONFIGS
 from tests.benchmarks import booking, data, door, exports, load
 from tests.benchmarks.report import Row, at_least, at_most, ms, table, verdicts
 from tests.benchmarks.servers import CONVENE, HELLO, LOG, gunicorn, production_env
-from tests.benchmarks.visitors import queries_of_get
+from tests.benchmarks.visitors import queries_of_get, rendered_p50
 
 PAIRS = 3
 SECONDS = 5
@@ -105,7 +105,7 @@ def step(message: str, clock: float) -> None:
     print(f"  [{time.perf_counter() - clock:6.1f} s] {message}", flush=True)
 
 
-def catalogue_growth(bench: Bench, sizes: dict[int, dict[str, float]]) -> None:
+def catalogue_growth(bench: Bench, sizes: dict[int, dict[str, float]], how: str) -> None:
     small, large = sizes[500], sizes[50_000]
     for name, goal, label in (
         ("/programmes/", 1.5, "within 1.5x"),
@@ -116,7 +116,7 @@ def catalogue_growth(bench: Bench, sizes: dict[int, dict[str, float]]) -> None:
         work = "catalogue" if name != "/" else "home page"
         bench.rows.append(
             Row(
-                f"{work} p50, one client, 500 → 50,000 programmes",
+                f"{work} p50{how}, one client, 500 → 50,000 programmes",
                 f"{ms(small[name])} → {ms(large[name])} (x{growth:.2f})",
                 label,
                 at_most(growth, goal),
@@ -173,6 +173,7 @@ def main() -> int:
             step("demo data rows done", clock)
 
             sizes: dict[int, dict[str, float]] = {}
+            rendered: dict[int, dict[str, float]] = {}
             made = 0
             for total in (500, 5_000, 50_000):
                 seconds = data.add_programmes(made, total - made)
@@ -183,7 +184,9 @@ def main() -> int:
                         "catalogue /programmes/, 5,000 programmes", "/programmes/", 0.10
                     )
                 sizes[total] = {path: bench.single_p50(path) for path in ("/programmes/", "/")}
-            catalogue_growth(bench, sizes)
+                rendered[total] = {path: rendered_p50(app, path) for path in ("/programmes/", "/")}
+            catalogue_growth(bench, sizes, "")
+            catalogue_growth(bench, rendered, " rendered (no cache, in-process)")
             generation = seconds
             step("catalogue growth done", clock)
 

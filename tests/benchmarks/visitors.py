@@ -3,6 +3,8 @@ test client, with its queries counted)."""
 
 import http.client
 import re
+import statistics
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,14 +94,40 @@ class InProcess:
         return CSRF_INPUT.search(self.send("get", path).get_data(as_text=True))[1]
 
 
+@contextmanager
+def pages_rendered(app: Flask) -> Iterator[None]:
+    """The public page cache off in this process: every page is rendered again."""
+    cache = app.extensions["page_cache"]
+    mode, cache.mode = cache.mode, "off"
+    try:
+        yield
+    finally:
+        cache.mode = mode
+
+
 def queries_of_get(app: Flask, path: str, email: str | None = None) -> int:
+    """The statements of one GET when the page is rendered (not served from the cache)."""
     client = InProcess(app, email)
-    client.send("get", path)  # the first request of a process fills caches; count a later one
-    with counting_queries() as statements:
-        status = client.send("get", path).status_code
+    with pages_rendered(app):
+        client.send("get", path)  # the first request fills caches; count a later one
+        with counting_queries() as statements:
+            status = client.send("get", path).status_code
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}")
     return len(statements)
+
+
+def rendered_p50(app: Flask, path: str, requests: int = 25) -> float:
+    """The median seconds of a visitor's GET rendered in this process, cache off."""
+    client = InProcess(app)
+    times = []
+    with pages_rendered(app):
+        client.send("get", path)
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.send("get", path)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def queries_of_post(

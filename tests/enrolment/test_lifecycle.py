@@ -125,6 +125,18 @@ def application(country="MX", statement="I want to study catalysis."):
 # Booking -------------------------------------------------------------------------------
 
 
+def test_does_the_next_confirmation_carry_a_changed_session(workshop, household, outbox):
+    """The calendar file is written once for many bookings, never once it is stale."""
+    cohort = workshop(capacity=5)
+    book_party(cohort, household, children=1, adults=1)
+    with transaction():
+        cohort.sessions[0].venue = "Lecture theatre 2"
+    book_party(cohort, household, children=1, adults=1)
+    first, second = (mail.attachments[0]["content"] for mail in outbox("enrolment_confirmed"))
+    assert "Lecture theatre 2" not in first
+    assert "LOCATION:Lecture theatre 2" in second
+
+
 def test_is_a_party_confirmed_when_its_seats_are_free(workshop, household, outbox):
     cohort = workshop(capacity=5)
     enrolment = book_party(cohort, household, children=2, adults=1)
