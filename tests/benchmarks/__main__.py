@@ -98,7 +98,9 @@ def header(url: str, redis: str | None) -> None:
         f" GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '-')} (unset: the file's)"
     )
     print(f"client     {client}; {CONNECTIONS} connections, {PAIRS}x(B A) of {SECONDS} s")
-    print(f"machine    {os.cpu_count()} cores; gunicorn's log in {LOG}", flush=True)
+    print(f"machine    {os.cpu_count()} cores; gunicorn's log in {LOG}")
+    print("queries    SQL statements of one request, in-process, pages rendered (not cached),")
+    print("           SAVEPOINT/RELEASE left out as the test suite counts", flush=True)
 
 
 def step(message: str, clock: float) -> None:
