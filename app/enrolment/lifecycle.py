@@ -10,8 +10,9 @@ enrolments and never exceeds `capacity`. Every change here first locks the
 cohort (a row lock on PostgreSQL, the database write lock on SQLite), then moves
 seats with a conditional UPDATE, so that the check and the write are one atomic
 step whatever the concurrency; a CHECK constraint backs it up. A booking that
-finds its seats free needs no lock before: its conditional UPDATE holds the row
-(or the write lock) until the commit, as the lock would. Each function
+finds its seats free needs no lock before: it writes its place and message first
+and takes the seats last, with the conditional UPDATE that then holds the row (or
+the write lock) until the commit, as the lock would. Each function
 writes its emails to the outbox and flushes; the caller commits once with
 `app.core.transaction.transaction()`, so the change and its messages land
 together or not at all. A refusal is an `app.core.refusal.Refusal` (`MESSAGES`
@@ -193,11 +194,14 @@ def book(
 ) -> Enrolment:
     """Confirm the party if its seats are free, else put it on the waitlist as one unit.
 
-    Taking free seats locks the cohort by itself (see the module's docstring); a party
-    that finds none takes the lock and tries again, since seats may have been freed in
-    between. The enrolment is inserted once the lock is held, so the waitlist, ordered
-    by arrival at the lock, has its `waitlisted_at` and ids in that order (unless a
-    test passes `now`).
+    When the cohort looks to have room, the confirmed place and its message are
+    written first and the seats taken last (`_confirm_with_free_seats`): the seat
+    UPDATE holds the cohort's row from then until the commit, so people booking the
+    same cohort wait for one another only that long. A party that finds no seats
+    takes the cohort lock and tries again (seats may have been freed in between),
+    and is then inserted while the lock is held, so the waitlist, ordered by arrival
+    at the lock, has its `waitlisted_at` and ids in that order (unless a test passes
+    `now`).
     """
     given_now, now = now, now or utcnow()
     if cohort.enrolment_mode != EnrolmentMode.BOOKING:
@@ -207,27 +211,51 @@ def book(
     _check_open(cohort, now)
     if problems := eligibility_problems(cohort, user, party):
         raise not_eligible(problems)
-    confirmed = _take_seats(cohort, party.size)
-    if not confirmed:
-        lock_cohort(cohort.id)
-        confirmed = _take_seats(cohort, party.size)
-    enrolment = Enrolment(
-        cohort=cohort,
-        user=user,
-        status=S.CONFIRMED if confirmed else S.WAITLISTED,
-        waitlisted_at=None if confirmed else given_now or utcnow(),
-        seats=party.size,
-        attendees=_attendees(cohort, user, party),
-        emergency_contact_name=emergency_contact_name,
-        emergency_contact_phone=emergency_contact_phone,
-        photo_consent=photo_consent,
-        authorised_collectors=list(authorised_collectors),
-    )
-    _insert(enrolment)  # first: a double tap is told it has a place, not that it is full
-    if not confirmed and not cohort.waitlist_enabled:
+
+    def enrolment(status: EnrolmentStatus) -> Enrolment:
+        return Enrolment(
+            cohort=cohort,
+            user=user,
+            status=status,
+            waitlisted_at=given_now or utcnow() if status == S.WAITLISTED else None,
+            seats=party.size,
+            attendees=_attendees(cohort, user, party),
+            emergency_contact_name=emergency_contact_name,
+            emergency_contact_phone=emergency_contact_phone,
+            photo_consent=photo_consent,
+            authorised_collectors=list(authorised_collectors),
+        )
+
+    if cohort.seats_left >= party.size:
+        confirmed = _confirm_with_free_seats(cohort, enrolment(S.CONFIRMED))
+        if confirmed is not None:
+            return confirmed
+    lock_cohort(cohort.id)
+    place = enrolment(S.CONFIRMED if _take_seats(cohort, party.size) else S.WAITLISTED)
+    _insert(place)  # first: a double tap is told it has a place, not that it is full
+    if place.status == S.WAITLISTED and not cohort.waitlist_enabled:
         raise refusal("cohort_full")
-    _notify(enrolment, "confirmed" if enrolment.status == S.CONFIRMED else "waitlisted")
-    return enrolment
+    _notify(place, "confirmed" if place.status == S.CONFIRMED else "waitlisted")
+    return place
+
+
+def _confirm_with_free_seats(cohort: Cohort, enrolment: Enrolment) -> Enrolment | None:
+    """Insert the confirmed place and queue its message, then take the seats: the
+    enrolment if they were still free, else None with everything undone.
+
+    All of it happens in one savepoint, which also keeps a double tap's refusal by the
+    unique index from spoiling the transaction (see `_insert`)."""
+    try:
+        with db.session.begin_nested() as attempt:
+            db.session.add(enrolment)
+            db.session.flush()
+            _notify(enrolment, "confirmed")
+            if _take_seats(cohort, enrolment.seats):
+                return enrolment
+            attempt.rollback()
+            return None
+    except IntegrityError as error:
+        raise refusal("already_enrolled") from error
 
 
 def promote_waitlist(cohort: Cohort, now: datetime) -> list[Enrolment]:

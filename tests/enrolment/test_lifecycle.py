@@ -19,7 +19,7 @@ from hypothesis.stateful import (
 )
 from redis import Redis
 from rq import SimpleWorker
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.core import jobs
 from app.core.db import utcnow
@@ -123,6 +123,28 @@ def application(country="MX", statement="I want to study catalysis."):
 
 
 # Booking -------------------------------------------------------------------------------
+
+
+def test_is_a_party_that_lost_the_last_seats_waitlisted_with_no_confirmation(
+    workshop, household, outbox
+):
+    """The place and its message are written before the seats are taken: when another
+    booking took them in between, both are undone and the party joins the waitlist."""
+    cohort = workshop(capacity=2)
+    assert cohort.seats_left == 2  # what this request read
+    db.session.execute(  # another booking takes the seats meanwhile
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats_taken=2)
+        .execution_options(synchronize_session=False)
+    )
+    enrolment = book_party(cohort, household, children=1, adults=1)
+    assert enrolment.status == S.WAITLISTED
+    db.session.refresh(cohort)
+    assert cohort.seats_taken == 2
+    assert outbox("enrolment_confirmed") == []
+    assert len(outbox("enrolment_waitlisted")) == 1
+    assert db.session.scalar(select(func.count(Enrolment.id))) == 1
 
 
 def test_does_the_next_confirmation_carry_a_changed_session(workshop, household, outbox):
