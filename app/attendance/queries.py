@@ -237,6 +237,9 @@ def _on_register(session: CohortSession):
         )
         .where(
             Attendee.cohort_id == session.cohort_id,
+            # The same cohort, said of the booking too: its index then finds them,
+            # instead of a scan of every booking.
+            Enrolment.cohort_id == session.cohort_id,
             Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
         )
     )

@@ -191,7 +191,8 @@ class Attendee(db.Model):
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
     )
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    #: Indexed for the register: a session's attendees are read by their cohort.
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     household_member_id: Mapped[int | None] = mapped_column(ForeignKey("household_members.id"))
     #: Set when the account holder attends themself (teacher, student, adult).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -78,6 +78,9 @@ class Programme(db.Model):
         Index("ix_programmes_status_kind", "status", "kind"),
         # The catalogue walks this index in order and stops after a page.
         Index("ix_programmes_catalogue", "status", "next_starts_at", "id"),
+        # The catalogue's filter choices: one probe per language or country.
+        Index("ix_programmes_status_language", "status", "language"),
+        Index("ix_programmes_status_online_country", "status", "is_online", "country"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

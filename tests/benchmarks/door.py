@@ -30,6 +30,7 @@ class Door:
 def measure(app: Flask, port: int) -> Door:
     helpers = data.users("helper", HELPERS + 1)
     programme, cohorts = data.door_programme(helpers, SIZES)
+    data.analyze()
     registers = {
         size: f"/organise/programmes/{programme.id}/cohorts/{cohort.id}"
         f"/sessions/{cohort.sessions[0].id}/register"
