@@ -18,13 +18,18 @@ import time
 
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.programmes.models import Programme
-from config import CONFIGS
 from tests.benchmarks import booking, data, door, exports, load
 from tests.benchmarks.report import Row, at_least, at_most, ms, table, verdicts
-from tests.benchmarks.servers import CONVENE, HELLO, LOG, gunicorn, production_env
+from tests.benchmarks.servers import (
+    CONVENE,
+    HELLO,
+    LOG,
+    gunicorn,
+    in_process_app,
+    production_env,
+)
 from tests.benchmarks.visitors import queries_of_get, rendered_p50
 
 PAIRS = 3
@@ -150,19 +155,7 @@ def main() -> int:
     env = production_env(url, redis)
     header(url, redis)
     data.migrate(env)
-    # The in-process app (data, query counts) with the servers' settings; config.py
-    # read the environment when it was imported, so they are given here.
-    app = create_app(
-        CONFIGS["production"],
-        SECRET_KEY=env["SECRET_KEY"],
-        SQLALCHEMY_DATABASE_URI=url,
-        REDIS_URL=redis,
-        AUTH_RATE_LIMIT=env["AUTH_RATE_LIMIT"],
-        SESSION_COOKIE_SECURE=False,
-        # The test client takes its scheme from here; https would add a referrer check.
-        PREFERRED_URL_SCHEME="http",
-        REMEMBER_COOKIE_SECURE=False,
-    )
+    app = in_process_app(url, redis, env)
     with app.app_context():
         data.load_demo()
         step("schema migrated, demo data loaded", clock)

@@ -13,6 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flask import Flask
+
+from app import create_app
+from config import CONFIGS
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -83,3 +88,20 @@ def gunicorn(target: str, env: dict[str, str], **overrides: str) -> Iterator[int
         process.terminate()
         process.wait(timeout=60)
         log.close()
+
+
+def in_process_app(database_url: str, redis_url: str | None, env: dict[str, str]) -> Flask:
+    """The app the benchmark uses in its own process (data, query counts), with the
+    servers' settings: config.py read the environment when it was imported, so they
+    are given here."""
+    return create_app(
+        CONFIGS["production"],
+        SECRET_KEY=env["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=database_url,
+        REDIS_URL=redis_url,
+        AUTH_RATE_LIMIT=env["AUTH_RATE_LIMIT"],
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+        # The test client takes its scheme from here; https would add a referrer check.
+        PREFERRED_URL_SCHEME="http",
+    )

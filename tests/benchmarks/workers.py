@@ -10,11 +10,9 @@ import socket
 import threading
 import time
 
-from app import create_app
-from config import CONFIGS
 from tests.benchmarks import booking, data, load
 from tests.benchmarks.report import ms
-from tests.benchmarks.servers import CONVENE, gunicorn, production_env
+from tests.benchmarks.servers import CONVENE, gunicorn, in_process_app, production_env
 
 #: (label, WEB_CONCURRENCY, GUNICORN_THREADS)
 SETS = [("sync", 2, 1), ("sync", 5, 1), ("gthread", 2, 4), ("gthread", 2, 8), ("gthread", 3, 4)]
@@ -40,16 +38,7 @@ def main() -> None:
     url, redis = data.database_url(), data.redis_url()
     env = production_env(url, redis)
     data.migrate(env)
-    app = create_app(
-        CONFIGS["production"],
-        SECRET_KEY=env["SECRET_KEY"],
-        SQLALCHEMY_DATABASE_URI=url,
-        REDIS_URL=redis,
-        AUTH_RATE_LIMIT=env["AUTH_RATE_LIMIT"],
-        SESSION_COOKIE_SECURE=False,
-        # The test client takes its scheme from here; https would add a referrer check.
-        PREFERRED_URL_SCHEME="http",
-    )
+    app = in_process_app(url, redis, env)
     catalogue = load.same(load.get("/programmes/"), CONNECTIONS)
     with app.app_context():
         data.load_demo()
