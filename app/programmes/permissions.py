@@ -98,22 +98,6 @@ def can_export_attendance(user: User, role: TeamRole | None) -> bool:
     return role in EDITING_ROLES or is_admin(user)
 
 
-def programme_for(user: User, programme: Programme | None, rule) -> tuple[Programme, TeamRole]:
-    """The programme if `rule(user, role)` allows it.
-
-    Someone outside the team gets 404, as if it did not exist; a team member
-    without the right (a helper trying to edit) gets 403.
-    """
-    if programme is None:
-        abort(404)
-    role = team_role(user, programme)
-    if not can_see_management(user, role):
-        abort(404)
-    if not rule(user, role):
-        abort(403)
-    return programme, role
-
-
 def admin_required(view):
     """Signed-in admins only; anyone else signed in gets 403."""
 

@@ -1,6 +1,6 @@
 """The register at the door, for a programme's team (organisers and helpers).
 
-Pages load as `app.programmes.web.access.load` does (404 outside the team, 403
+Pages load through `app.programmes.web.access.load` (404 outside the team, 403
 without the right), in one query. Once a session's day is over, changing its
 register is a correction, for leads and organisers only. Each action is a plain
 form POST that works without JavaScript; with it (static/js/register.js), the
@@ -26,7 +26,6 @@ from flask import (
 from flask import session as browser
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.attendance import commands, queries, rules
 from app.attendance.forms import (
@@ -37,21 +36,18 @@ from app.attendance.forms import (
     read_tap,
 )
 from app.attendance.words import MARK_ORDER, Answer, RowWords, scan_answer, state_label
-from app.core.db import is_row_id, utcnow
+from app.core.db import utcnow
 from app.core.qr import qr_image
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.core.web import get_or_404, show_errors
 from app.enrolment.models import Attendee
-from app.extensions import db
-from app.programmes.models import Cohort, CohortSession, Programme, ProgrammeMember
 from app.programmes.permissions import (
     can_correct_attendance,
     can_edit_programme,
-    can_see_management,
     can_take_attendance,
 )
-from app.programmes.web.access import Loaded
+from app.programmes.web.access import Loaded, load
 
 bp = Blueprint("attendance_door", __name__)
 
@@ -60,31 +56,7 @@ bp = Blueprint("attendance_door", __name__)
 
 
 def _load(programme_id: int, cohort_id: int, session_id: int, rule=can_take_attendance) -> Loaded:
-    """As `app.programmes.web.access.load` (404 outside the team or for ids that do
-    not belong together, then 403 when `rule` refuses), in one query: a scan at a
-    busy door should not spend four on it."""
-    found = None
-    if all(is_row_id(i) for i in (programme_id, cohort_id, session_id)):
-        found = db.session.execute(
-            select(CohortSession, Cohort, Programme, ProgrammeMember.role)
-            .join(CohortSession.cohort)
-            .join(Cohort.programme)
-            .outerjoin(
-                ProgrammeMember,
-                (ProgrammeMember.programme_id == Programme.id)
-                & (ProgrammeMember.user_id == current_user.id),
-            )
-            .where(
-                CohortSession.id == session_id,
-                Cohort.id == cohort_id,
-                Programme.id == programme_id,
-            )
-        ).first()
-    if found is None or not can_see_management(current_user, found.role):
-        abort(404)
-    if not rule(current_user, found.role):
-        abort(403)
-    return Loaded(found.Programme, found.role, found.Cohort, found.CohortSession)
+    return load(programme_id, rule, cohort_id, session_id)
 
 
 def _load_to_change(programme_id: int, cohort_id: int, session_id: int) -> Loaded:
