@@ -17,7 +17,7 @@ programme with a later cohort can be behind.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.core import page_cache
@@ -99,12 +99,18 @@ def refresh_expired(now: datetime | None = None) -> int:
 
 @event.listens_for(db.session, "before_flush")
 def _note_touched(session: Session, flush_context, instances) -> None:
-    """Before a flush: remember the sessions and cohorts it writes (new ones have no id
-    yet, so the objects are kept)."""
+    """Before a flush: remember what it writes that moves the dates: sessions added,
+    removed or given other times, and cohorts removed (new objects have no id yet,
+    so the objects are kept). An edit of anything else leaves the dates as they are."""
     touched = session.info.setdefault(_TOUCHED, [])
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(instance, CohortSession | Cohort):
-            touched.append(instance)
+    touched += [i for i in (*session.new, *session.deleted) if isinstance(i, CohortSession)]
+    touched += [i for i in session.deleted if isinstance(i, Cohort)]
+    touched += [i for i in session.dirty if isinstance(i, CohortSession) and _times_changed(i)]
+
+
+def _times_changed(cohort_session: CohortSession) -> bool:
+    attributes = inspect(cohort_session).attrs
+    return attributes.starts_at.history.has_changes() or attributes.ends_at.history.has_changes()
 
 
 @event.listens_for(db.session, "after_flush")
