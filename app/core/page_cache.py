@@ -2,11 +2,10 @@
 
 The catalogue, the home page and a programme's page look the same to every anonymous
 visitor who reads the same language in the same time zone, so each web process keeps
-the rendered page (and a few costly reads, such as the catalogue's filter choices)
-under a key that includes a *version* of the public content:
+the rendered page under a key that includes a *version* of the public content:
 
 - A domain declares which models the public pages show (`watch(Programme, ...)`).
-  Any flush or ORM bulk UPDATE that touches one of them marks the transaction, and once
+  Any flush or bulk INSERT, UPDATE or DELETE of one of them marks the transaction; once
   it commits the version goes up; every page rendered before is then never served again.
   The version is read before a page is rendered, so a page can only ever be stored
   under a version older than what it shows, never newer.
@@ -64,7 +63,7 @@ class Page:
 
 
 class PageCache:
-    """One process's pages and memos, and where the public content's version is read."""
+    """One process's pages, and where the public content's version is read."""
 
     def __init__(self, app: Flask):
         mode = app.config["PUBLIC_PAGE_CACHE"]
@@ -159,21 +158,6 @@ def _executing(state) -> None:
     writes = state.is_insert or state.is_update or state.is_delete
     if writes and mapper is not None and mapper.class_ in _WATCHED:
         changed()
-
-
-def memo(name: str, compute: Callable):
-    """`compute()` once per version of the public content, in this process (every time
-    when there is no cache)."""
-    page_cache = cache()
-    version = page_cache.version()
-    if version is None:
-        return compute()
-    key = ("memo", name, version)
-    value = page_cache.get(key)
-    if value is None:
-        value = compute()
-        page_cache.put(key, value)
-    return value
 
 
 def _may_use_cache() -> bool:

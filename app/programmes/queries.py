@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
-from app.core import page_cache
 from app.core.db import utcnow
 from app.extensions import db
 from app.programmes.models import (
@@ -384,12 +383,7 @@ def coming_up(limit: int = 3, now: datetime | None = None) -> list[ProgrammeCard
 
 
 def filter_choices() -> FilterChoices:
-    """Languages of published programmes, and countries of the in-person ones (read
-    once per change of the public pages' content, since it reads every programme)."""
-    return page_cache.memo("catalogue-filter-choices", _filter_choices)
-
-
-def _filter_choices() -> FilterChoices:
+    """Languages of published programmes, and countries of the in-person ones."""
     published = Programme.status == ProgrammeStatus.PUBLISHED
     in_person = [published, Programme.is_online.is_(False)]
     return FilterChoices(
