@@ -217,7 +217,7 @@ def book(
             cohort=cohort,
             user=user,
             status=status,
-            waitlisted_at=given_now or utcnow() if status == S.WAITLISTED else None,
+            waitlisted_at=(given_now or utcnow()) if status == S.WAITLISTED else None,
             seats=party.size,
             attendees=_attendees(cohort, user, party),
             emergency_contact_name=emergency_contact_name,
