@@ -1,6 +1,7 @@
 """Admin forms. They parse what was typed; the rules live in `app.programmes.commands`."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length
@@ -11,7 +12,7 @@ from app.core.i18n import country_choices
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        _l("Name"),
+        lazy_pgettext("organisation", "Name"),
         filters=[strip],
         validators=[DataRequired(), Length(max=200)],
         description=_l("As the partner writes it, like “Instituto Politécnico Nacional”."),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
@@ -59,7 +60,7 @@ class ScanForm(FlaskForm):
 
 class WalkInForm(FlaskForm):
     name = StringField(
-        _l("Name"),
+        lazy_pgettext("person", "Name"),
         filters=[strip],
         validators=[
             InputRequired(message=_l("Write the walk-in's name.")),

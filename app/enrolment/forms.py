@@ -3,6 +3,7 @@ team's review and place forms. They parse what was typed; the rules live in
 `app.enrolment.rules` and the commands."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -68,7 +69,7 @@ class MemberForm(FlaskForm):
         default=PersonKind.CHILD.value,
     )
     name = StringField(
-        _l("Name"),
+        lazy_pgettext("person", "Name"),
         filters=[strip],
         validators=[DataRequired(message=_l("Enter their name.")), Length(max=120)],
         description=_l("As it should appear on tickets and registers."),
@@ -146,7 +147,7 @@ def _school_fields(required: bool) -> dict:
             validators=[_given(_l("Choose the phase you teach."), required)],
         ),
         "school_subject": StringField(
-            _l("Subject"),
+            lazy_pgettext("school subject", "Subject"),
             filters=[blank_to_none],
             validators=[_given(_l("Enter the subject you teach."), required), Length(max=120)],
             description=_l("What you teach, like science or mathematics."),

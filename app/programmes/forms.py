@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -125,8 +126,8 @@ class CatalogueFilterForm(FlaskForm):
     language = _select(_l("Language"))
     country = _select(_l("Country"), description=_l("Where it happens in person."))
     mode = _select(_l("Online or in person"))
-    starts_on = DayField(_l("From"), name="from", validators=[Optional()])
-    ends_on = DayField(_l("To"), name="to", validators=[Optional()])
+    starts_on = DayField(lazy_pgettext("date range", "From"), name="from", validators=[Optional()])
+    ends_on = DayField(lazy_pgettext("date range", "To"), name="to", validators=[Optional()])
 
     def __init__(self, *args, choices: FilterChoices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -330,7 +331,7 @@ def programme_data(programme: Programme) -> dict:
 
 class CohortForm(FlaskForm):
     name = StringField(
-        _l("Name"),
+        lazy_pgettext("cohort", "Name"),
         filters=[strip],
         validators=[DataRequired(), Length(max=200)],
         description=_l("Like “Spring 2026” or “Saturday 14 March”."),

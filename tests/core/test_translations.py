@@ -20,9 +20,14 @@ def catalogue(name: str):
         return read_po(f)
 
 
-def source_ids() -> set[str]:
+def keys(messages) -> set[tuple[str | None, str | tuple]]:
+    """Each message as (context, id): one English word with two meanings is two messages."""
+    return {(m.context, m.id) for m in messages if m.id}
+
+
+def source_keys() -> set[tuple[str | None, str | tuple]]:
     with (TRANSLATIONS / "messages.pot").open("rb") as f:
-        return {m.id for m in read_po(f) if m.id}
+        return keys(read_po(f))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -45,8 +50,7 @@ def test_is_every_string_translated_with_its_placeholders(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_does_each_catalogue_hold_every_source_string(language):
-    translated = {m.id for m in catalogue(language) if m.id}
-    assert source_ids() - translated == set()
+    assert source_keys() - keys(catalogue(language)) == set()
 
 
 def test_is_the_template_up_to_date_with_the_code(tmp_path):
@@ -74,5 +78,5 @@ def test_is_the_template_up_to_date_with_the_code(tmp_path):
         capture_output=True,
     )
     with fresh.open("rb") as f:
-        current = {m.id for m in read_po(f) if m.id}
-    assert current == source_ids()
+        current = keys(read_po(f))
+    assert current == source_keys()
