@@ -66,8 +66,10 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
 
+    #: The languages of the interface, one catalogue each. English readers see dates
+    #: and times as in Britain unless their account or browser names another region.
     LANGUAGES = {"en": "English", "es": "Español", "zh_Hant": "繁體中文"}
-    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/London")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 

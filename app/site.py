@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.commands import set_language
+from app.core.i18n import with_region
 from app.core.page_cache import public_page
 from app.core.security import redirect_to_safe
 from app.core.transaction import transaction
@@ -47,7 +48,7 @@ def language():
         session["lang"] = lang
         if current_user.is_authenticated:
             with transaction():
-                set_language(current_user, lang)
+                set_language(current_user, with_region(lang, request.accept_languages))
     return redirect_to_safe(request.form.get("next"))
 
 

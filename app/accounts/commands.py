@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User, normalise_email, user_by_email
 from app.core.db import utcnow
+from app.core.i18n import interface_language
 from app.core.outbox import absolute_url, queue_mail
 from app.core.refusal import Refusal
 from app.extensions import db
@@ -66,7 +67,10 @@ def update_profile(user: User, *, name: str, locale: str | None, timezone: str) 
 
 
 def set_language(user: User, locale: str) -> None:
-    user.locale = locale
+    """The footer's language buttons: a change of language, while an English reader
+    who chose their region keeps it."""
+    if interface_language(user.locale or "") != interface_language(locale):
+        user.locale = locale
     db.session.flush()
 
 

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.core.forms import strip
-from app.core.i18n import is_valid_timezone, supported_locales, timezone_choices
+from app.core.i18n import is_valid_timezone, locale_choices, timezone_choices
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -88,10 +88,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.locale.choices = [
-            ("", _l("Same as my browser")),
-            *supported_locales().items(),
-        ]
+        self.locale.choices = [("", _l("Same as my browser")), *locale_choices()]
         self.timezone.choices = timezone_choices()
 
     def validate_timezone(self, field):

@@ -26,7 +26,8 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: Granted by an admin; such a user may create programmes and lead them.
     may_create_programmes: Mapped[bool] = mapped_column(default=False)
-    #: One of config LANGUAGES, or None to follow the browser.
+    #: One of config LANGUAGES, or English with its region (en_GB, en_US); None to
+    #: follow the browser. ("en" alone takes the browser's region.)
     locale: Mapped[str | None] = mapped_column(String(16))
     #: An IANA zone name, or None for the platform default.
     timezone: Mapped[str | None] = mapped_column(String(64))

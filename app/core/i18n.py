@@ -2,12 +2,17 @@
 
 Language: the signed-in user's setting, else a `?lang=` choice remembered for
 the visit, else the browser's Accept-Language, else English.
+
+English is one catalogue read in several regions, which write dates and times their
+own way ("Sat 19 Dec, 10:00" in Britain, "Sat, Dec 19, 10:00 AM" in the United
+States). The page's locale carries the region: the one on the account (en_GB or
+en_US), else the browser's ("en-US", "en-AU"), else British.
 """
 
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel import Locale
+from babel import Locale, localedata
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -16,6 +21,10 @@ from werkzeug.datastructures import LanguageAccept
 #: Browser language tags that mean Traditional Chinese (and plain "zh", where
 #: Traditional is still the better guess than English).
 _CHINESE_TRADITIONAL = {"zh-hant", "zh-tw", "zh-hk", "zh-mo", "zh"}
+
+
+#: The Englishes a person may choose on their account; the first is the default.
+ENGLISH_LOCALES = ("en_GB", "en_US")
 
 
 def N_(message: str) -> str:
@@ -42,16 +51,65 @@ def locale_from_accept_language(accept: LanguageAccept, supported: dict[str, str
     return None
 
 
+def english_from_accept_language(accept: LanguageAccept | None) -> str:
+    """The English of the browser's first English tag that names a region Babel
+    knows ("en-US" -> en_US, "en-AU" -> en_AU), else British."""
+    for tag, _quality in accept or ():
+        language, _, region = tag.replace("_", "-").partition("-")
+        if language.lower() != "en" or not region:
+            continue
+        candidate = f"en_{region.upper()}"
+        if len(region) == 2 and region.isalpha() and localedata.exists(candidate):
+            return candidate
+    return ENGLISH_LOCALES[0]
+
+
+def with_region(locale: str, accept: LanguageAccept | None = None) -> str:
+    """The locale pages are written in: English without a region takes the browser's."""
+    return english_from_accept_language(accept) if locale == "en" else locale
+
+
+def interface_language(locale: str) -> str:
+    """The catalogue a locale reads: en_GB and en_US both read "en"."""
+    return "en" if locale.split("_")[0] == "en" else locale
+
+
+def is_locale_choice(locale: str | None) -> bool:
+    """A language an account may keep: one of the interface's, or an English with its region."""
+    return locale in supported_locales() or locale in ENGLISH_LOCALES
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    """The languages offered on an account, English once per region, each in its own words."""
+    choices = []
+    for code, name in supported_locales().items():
+        if code == "en":
+            choices += [(e, Locale.parse(e).get_display_name(e)) for e in ENGLISH_LOCALES]
+        else:
+            choices.append((code, name))
+    return choices
+
+
+def account_locale_choice(locale: str | None) -> str:
+    """What the settings form shows as chosen: English kept without a region (as the
+    footer's button once stored it) shows the English the page is read in."""
+    if locale != "en":
+        return locale or ""
+    read = str(get_locale())
+    return read if read in ENGLISH_LOCALES else ENGLISH_LOCALES[0]
+
+
 def select_locale() -> str:
     supported = supported_locales()
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
+    accept = request.accept_languages
+    if current_user.is_authenticated and is_locale_choice(current_user.locale):
+        return with_region(current_user.locale, accept)
     if session.get("lang") in supported:
-        return session["lang"]
-    chosen = locale_from_accept_language(request.accept_languages, supported)
-    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return with_region(session["lang"], accept)
+    chosen = locale_from_accept_language(accept, supported)
+    return with_region(chosen, accept) if chosen else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str | None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.core import jobs
 from app.core.db import utcnow
+from app.core.i18n import with_region
 from app.core.models import MessageStatus, OutboxMessage
 from app.core.templating import template_helpers
 from app.core.transaction import after_commit, after_rollback
@@ -54,9 +55,13 @@ def queue_mail(
 ) -> OutboxMessage:
     """Render `templates/mail/<template>.txt` (and `.html`) in the recipient's language.
 
-    `subject` should be a lazy string so that it is translated here too.
+    `subject` should be a lazy string so that it is translated here too. Their dates
+    follow the region on their account; English kept without one reads as British.
     """
-    locale = recipient.locale or str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    if recipient.locale:
+        locale = with_region(recipient.locale)
+    else:
+        locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     with force_locale(locale):
         context.update(user=recipient, subject=str(subject))
         message = OutboxMessage(

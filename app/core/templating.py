@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 
-from app.core.i18n import html_lang
+from app.core.i18n import html_lang, interface_language
 
 _HELPERS: dict[str, Any] = {}
 
@@ -42,7 +42,7 @@ def request_globals() -> dict:
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
         "languages": current_app.config["LANGUAGES"],
-        "current_locale": locale,
+        "current_locale": interface_language(locale),
         "html_lang": html_lang(locale),
         "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }

@@ -627,7 +627,7 @@ def test_can_a_guardian_add_edit_and_remove_household_members(client, auth, make
     me = text_of(client.get("/me/"))
     assert "Ada" in me
     assert "No nuts" in me
-    assert "March 14, 2017" in me
+    assert "14 March 2017" in me
 
     edit = client.post(
         f"/me/household/{ada.id}/edit",

@@ -14,6 +14,7 @@ from app.accounts.forms import (
     ResetRequestForm,
     SignupForm,
 )
+from app.core.i18n import account_locale_choice
 from app.core.security import redirect_to_safe
 from app.core.transaction import transaction
 from app.core.web import form_status, run_form
@@ -79,7 +80,7 @@ def logout():
 def settings():
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
-        form.locale.data = current_user.locale or ""
+        form.locale.data = account_locale_choice(current_user.locale)
         form.timezone.data = current_user.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
         with transaction():
