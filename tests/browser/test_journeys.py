@@ -64,7 +64,7 @@ def test_can_a_visitor_sign_up_and_switch_to_spanish(page):
 
 def test_can_a_visitor_switch_language_with_the_footer_buttons(page):
     page.goto("/account/login")
-    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en-GB")  # British, as the browser reads
     footer = page.get_by_role("contentinfo")
     expect(footer.get_by_role("button", name="English")).to_have_attribute("aria-current", "true")
 

@@ -138,6 +138,6 @@ def test_can_an_organiser_publish_a_programme_that_a_visitor_then_finds(
     for week in range(4):
         day = first + timedelta(weeks=week)
         expect(listed.nth(week)).to_contain_text(
-            re.compile(rf"\b{day:%b} {day.day}\b.*10:00.*12:00")
+            re.compile(rf"\b{day.day} {day:%b}\b.*10:00.*12:00")  # British, as en-GB reads
         )
     expect(cohort.get_by_role("link", name=re.compile("^Book"))).to_be_visible()
