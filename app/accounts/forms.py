@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from app.core.forms import strip
-from app.core.i18n import is_valid_timezone, locale_choices, timezone_choices
+from app.core.forms import TimezoneField, strip
+from app.core.i18n import locale_choices
+from app.core.timezones import is_valid_timezone
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -80,16 +81,13 @@ class ProfileForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     locale = SelectField(_l("Language"), choices=[])
-    timezone = SelectField(
-        _l("Time zone"),
-        choices=[],
-        description=_l("Session times are shown in this time zone."),
+    timezone = TimezoneField(
+        _l("Time zone"), description=_l("Session times are shown in this time zone.")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = [("", _l("Same as my browser")), *locale_choices()]
-        self.timezone.choices = timezone_choices()
 
     def validate_timezone(self, field):
         if not is_valid_timezone(field.data or ""):

@@ -54,6 +54,7 @@ from app.attendance.queries import completion_status, register_attendees
 from app.attendance.rules import has_ended, tallies
 from app.attendance.words import COMPLETION_LABELS, state_labels
 from app.core.db import utcnow
+from app.core.timezones import zone_label
 from app.core.xlsx import write_workbook
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember
 from app.extensions import db
@@ -169,10 +170,10 @@ def register_lines(session: CohortSession, sensitive: bool) -> Iterator[Row]:
         _("Account name"),
         _("Account email"),
         _("State"),
-        _("Marked at (%(zone)s)", zone=zone),
+        _("Marked at (%(zone)s)", zone=zone_label(zone)),
         _("Marked by"),
         _("Checked out to"),
-        _("Checked out at (%(zone)s)", zone=zone),
+        _("Checked out at (%(zone)s)", zone=zone_label(zone)),
         *_needs_headers(sensitive),
     ]
     return _register_rows(header, _register_statement(session, sensitive), zone, state_labels())

@@ -10,7 +10,6 @@ en_US), else the browser's ("en-US", "en-AU"), else British.
 """
 
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, localedata
 from flask import Flask, current_app, has_request_context, request, session
@@ -130,26 +129,6 @@ def html_lang(locale: str) -> str:
     return locale.replace("_", "-")
 
 
-def is_valid_timezone(name: str) -> bool:
-    # The longest IANA name has 32 characters; a far longer one is no zone, and
-    # looking it up would ask the file system for a name too long to open.
-    if not name or len(name) > 64:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
-def timezone_choices() -> list[tuple[str, str]]:
-    """Canonical Area/City zones, sorted, for a select box."""
-    zones = sorted(
-        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
-    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
-
-
 #: CLDR region codes that are not ISO 3166-1 countries: groupings, pseudo-locales,
 #: "unknown", and territories that share a code with their country in ISO.
 _NOT_COUNTRIES = frozenset(
@@ -163,7 +142,8 @@ DELIVERY_LANGUAGES = (
 )  # fmt: skip
 
 
-def _babel_locale() -> Locale:
+def page_locale() -> Locale:
+    """The page's locale, or the default one outside a request."""
     return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
@@ -181,7 +161,7 @@ def country_name(code: str | None) -> str:
     """A country's name in the page's language ("MX" -> "Mexico"); unknown codes as given."""
     if not code:
         return ""
-    return _babel_locale().territories.get(code, code)
+    return page_locale().territories.get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -193,7 +173,7 @@ def language_name(code: str | None) -> str:
     """A language's name in the page's language ("yue" -> "Cantonese")."""
     if not code:
         return ""
-    return _babel_locale().languages.get(code, code)
+    return page_locale().languages.get(code, code)
 
 
 def language_choices() -> list[tuple[str, str]]:

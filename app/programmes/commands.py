@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User, user_by_email
 from app.core.actions import record
 from app.core.db import is_row_id
-from app.core.i18n import DELIVERY_LANGUAGES, country_codes, is_valid_timezone
+from app.core.i18n import DELIVERY_LANGUAGES, country_codes
 from app.core.refusal import Refusal
+from app.core.timezones import is_valid_timezone
 from app.core.transaction import lock_row
 from app.extensions import db
 from app.programmes import images, rules, signals

@@ -32,14 +32,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.core.forms import FiniteDecimalField, blank_to_none, one_newline, options, strip
-from app.core.i18n import (
-    country_choices,
-    country_name,
-    language_choices,
-    language_name,
-    timezone_choices,
+from app.core.forms import (
+    FiniteDecimalField,
+    TimezoneField,
+    blank_to_none,
+    one_newline,
+    options,
+    strip,
 )
+from app.core.i18n import country_choices, country_name, language_choices, language_name
 from app.programmes.commands import CohortDetails, ProgrammeDetails, QuestionDetails, SessionDetails
 from app.programmes.models import (
     Cohort,
@@ -344,9 +345,8 @@ class CohortForm(FlaskForm):
     )
     enrolment_mode = SelectField(_l("Enrolment"), choices=_choices(ENROLMENT_MODE_LABELS))
     waitlist_enabled = BooleanField(_l("Offer a waitlist when it is full"), default=True)
-    timezone = SelectField(
+    timezone = TimezoneField(
         _l("Time zone"),
-        choices=[],
         description=_l("Where the cohort meets. Enrolment dates below are in this time zone."),
     )
     enrol_opens_at = DateTimeLocalField(
@@ -404,7 +404,6 @@ class CohortForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = options(timezone_choices())
         self.home_countries.choices = options(country_choices())
 
     def validate_home_countries(self, field):
@@ -461,7 +460,7 @@ def cohort_data(cohort: Cohort) -> dict:
 
 
 def _timezone_field():
-    return SelectField(_l("Time zone"), choices=[], description=_l("Where the session happens."))
+    return TimezoneField(_l("Time zone"), description=_l("Where the session happens."))
 
 
 def _venue_fields():
@@ -491,10 +490,6 @@ class _SessionPlaceForm(FlaskForm):
         description=_l("Optional, like “Week 1: forces and motion”."),
     )
     venue, online_url = _venue_fields()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = options(timezone_choices())
 
 
 class SessionForm(_SessionPlaceForm):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval, get_timezone_location
+from babel.dates import format_interval
 from flask_babel import (
     format_date,
     format_time,
@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.actions import action_verbs
 from app.core.i18n import country_name, language_name
 from app.core.templating import template_helpers
+from app.core.timezones import zone_city, zone_label
 from app.programmes.models import (
     Cohort,
     CohortSession,
@@ -134,15 +135,6 @@ def _span(start: datetime, end: datetime, *, with_day: bool = True) -> str:
         return _("%(start)s \u2013 %(end)s", start=_moment(start), end=_moment(end))
     times = _("%(start)s\u2013%(end)s", start=_time(start), end=_time(end))
     return _("%(day)s, %(times)s", day=_day(start), times=times) if with_day else times
-
-
-def zone_city(timezone) -> str:
-    """The city of a zone in the page's language: "Asia/Hong_Kong" -> "Hong Kong"."""
-    name = str(timezone)
-    try:
-        return get_timezone_location(ZoneInfo(name), locale=get_locale(), return_city=True)
-    except (LookupError, ValueError):
-        return name.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def viewer_timezone_name() -> str:
@@ -328,11 +320,6 @@ def local_span(start: datetime, end: datetime, timezone: str) -> str:
         )
     end_time = format_time(local_end, "short", rebase=False)
     return _("%(start)s\u2013%(end)s", start=format_moment(start, timezone), end=end_time)
-
-
-def zone_label(timezone: str) -> str:
-    """An IANA zone as people read it: "America/Mexico_City" -> "America/Mexico City"."""
-    return timezone.replace("_", " ")
 
 
 QUESTION_KIND_LABELS = {

@@ -109,10 +109,10 @@ def test_does_the_register_list_marks_who_marked_them_and_check_outs(
         "Account name",
         "Account email",
         "State",
-        "Marked at (Europe/London)",
+        "Marked at (London Time)",
         "Marked by",
         "Checked out to",
-        "Checked out at (Europe/London)",
+        "Checked out at (London Time)",
     ]
     by_name = {row[0]: row for row in rows}
     assert set(by_name) == {"Ada Núñez", "'=HYPERLINK(1)", "Solo Sam"}  # a formula defused

@@ -4,7 +4,8 @@ import pytest
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from app.core.i18n import locale_from_accept_language, timezone_choices
+from app.core.i18n import locale_from_accept_language
+from app.core.timezones import timezone_choices
 from app.extensions import db
 
 SUPPORTED = {"en": "English", "es": "Español", "zh_Hant": "繁體中文"}
@@ -109,7 +110,7 @@ def test_is_an_unknown_time_zone_refused_next_to_the_field(client, auth, make_us
     assert 'value="Sam"' in html
 
 
-def test_does_the_time_zone_list_offer_real_places():
+def test_does_the_time_zone_list_offer_real_places(app):
     values = [value for value, _label in timezone_choices()]
     assert {"UTC", "Asia/Hong_Kong", "America/Bogota", "Europe/London"} <= set(values)
     assert not any(v.startswith("Etc/") for v in values)

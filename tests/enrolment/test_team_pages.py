@@ -183,7 +183,7 @@ def test_are_offers_listed_with_their_deadline_where_the_cohort_meets(
     auth.login_as(workshop.lead)
     offered = section(text(client.get(workshop.url(cohort))), "offered-heading")
     assert "Sam Student" in offered
-    assert "Asia/Hong Kong" in offered
+    assert "Hong Kong Time" in offered
 
 
 def test_is_a_walk_in_listed_without_an_account(client, auth, workshop):
