@@ -68,6 +68,12 @@ def test_does_an_american_browser_see_american_dates(client, london_workshop):
     assert AMERICAN in html
 
 
+def test_does_a_cached_page_keep_each_regions_dates(client, page_cache, london_workshop):
+    assert BRITISH in page(client, **{"Accept-Language": "en-GB"})
+    assert AMERICAN in page(client, **{"Accept-Language": "en-US"})
+    assert BRITISH in page(client, **{"Accept-Language": "en-GB"})
+
+
 def test_does_a_visitor_without_a_region_read_british_english(client, london_workshop):
     html = page(client, **{"Accept-Language": "fr-FR,en;q=0.5"})
     assert BRITISH in html
