@@ -103,14 +103,22 @@ class Config:
     #: X-Forwarded-* headers are then trusted for the client address and scheme.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-    #: The site's address for links in mail sent without a request (jobs, commands).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: The site's address, as people reach it: every link in mail is built on it (with a
+    #: request or without: jobs, commands), and its host names each message (Message-ID)
+    #: and calendar event (UID). Production refuses to start without it; `make run` and
+    #: `make serve` set it to http://127.0.0.1:$PORT.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    #: The domain in calendar event UIDs when it must differ from PUBLIC_BASE_URL's host:
+    #: a site that moves to a new address keeps its old one here, so that the events in
+    #: calendars people already imported are updated rather than doubled.
+    CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestingConfig(Config):

@@ -45,8 +45,9 @@ from app.attendance.rules import (
     tally,
 )
 from app.core.actions import record
+from app.core.address import absolute_url
 from app.core.db import utcnow
-from app.core.outbox import absolute_url, queue_mail
+from app.core.outbox import queue_mail
 from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import lock_cohort

@@ -3,8 +3,9 @@ with session times on the clock where each session happens."""
 
 from flask_babel import lazy_gettext
 
+from app.core.address import absolute_url
 from app.core.i18n import N_
-from app.core.outbox import absolute_url, queue_mail
+from app.core.outbox import queue_mail
 from app.enrolment.models import Enrolment
 from app.enrolment.queries import waitlist_position
 from app.programmes import ical

@@ -37,6 +37,7 @@ def production_env(database_url: str, redis_url: str | None) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "0",
         "DATABASE_URL": database_url,
         "AUTH_RATE_LIMIT": "100000/minute",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
     }
     env.pop("REDIS_URL", None)
     if redis_url:
@@ -100,6 +101,7 @@ def in_process_app(database_url: str, redis_url: str | None, env: dict[str, str]
         SQLALCHEMY_DATABASE_URI=database_url,
         REDIS_URL=redis_url,
         AUTH_RATE_LIMIT=env["AUTH_RATE_LIMIT"],
+        PUBLIC_BASE_URL=env["PUBLIC_BASE_URL"],
         SESSION_COOKIE_SECURE=False,
         REMEMBER_COOKIE_SECURE=False,
         # The test client takes its scheme from here; https would add a referrer check.

@@ -89,3 +89,35 @@ def test_do_migrations_keep_existing_rows(empty_database):
             "[]",
             [],
         )
+
+
+def test_do_messages_queued_before_the_upgrade_keep_their_recipients_language(empty_database):
+    upgrade(revision="5a28014639c3")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash, is_admin, may_create_programmes,"
+                " locale, created_at) VALUES"
+                " ('ana@example.org', 'Ana', 'x', false, false, 'es', '2026-01-01'),"
+                " ('lee@example.org', 'Lee', 'x', false, false, NULL, '2026-01-01')"
+            )
+        )
+        for recipient in ("ana@example.org", "lee@example.org", "someone@example.org"):
+            connection.execute(
+                text(
+                    "INSERT INTO outbox_messages (kind, recipient, subject, body_text, status,"
+                    " attempts, attachments, created_at, next_attempt_at) VALUES ('k', :to,"
+                    " 's', 'b', 'pending', 0, '[]', '2026-01-01', '2026-01-01')"
+                ),
+                {"to": recipient},
+            )
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT recipient, locale FROM outbox_messages ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ana@example.org", "es"),
+        ("lee@example.org", "en"),
+        ("someone@example.org", "en"),
+    ]

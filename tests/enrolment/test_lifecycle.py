@@ -431,6 +431,23 @@ def test_does_the_scheduled_job_run_from_the_command_line(app, summer_school, ma
     assert enrolment.status == S.EXPIRED
 
 
+def test_do_links_in_mail_from_the_scheduled_job_lead_to_the_public_address(
+    app, summer_school, make_user, outbox
+):
+    app.config["PUBLIC_BASE_URL"] = "https://outreach.example.ac.uk/convene"
+    cohort = summer_school()
+    with transaction():
+        enrolment = lifecycle.save_application(make_user(), cohort, application(), submit=True)
+    with transaction():
+        lifecycle.make_offers([enrolment], deadline=utcnow() + timedelta(hours=30))
+    result = app.test_cli_runner().invoke(args=["enrolment", "run-scheduled"])
+    assert "reminded 1" in result.output
+    [reminder] = outbox("enrolment_offer_reminder")
+    link = f"https://outreach.example.ac.uk/convene/me/enrolments/{enrolment.id}"
+    assert link in reminder.body_text
+    assert link in reminder.body_html
+
+
 # The invariant, under random sequences -------------------------------------------------
 
 
