@@ -819,9 +819,14 @@ def test_does_the_calendar_of_a_confirmed_place_include_the_online_link(
     [event] = Calendar.from_ical(response.data).walk("VEVENT")
     assert "https://meet.example.org/x" in str(event["DESCRIPTION"])
     assert f"/me/enrolments/{enrolment.id}" in str(event["DESCRIPTION"])
+    # Where calendar apps look for where to go, and make it a button.
+    assert str(event["LOCATION"]) == "https://meet.example.org/x"
+    assert str(event["URL"]) == "https://meet.example.org/x"
     # The public file of the same cohort leaves the joining link out.
     public = client.get(f"/programmes/primary-science/cohorts/{cohort.id}.ics")
     assert b"meet.example.org" not in public.data
+    [public_event] = Calendar.from_ical(public.data).walk("VEVENT")
+    assert str(public_event["LOCATION"]) == "Online"
 
 
 # Nobody sees anyone else's -------------------------------------------------------------
