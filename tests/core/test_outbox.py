@@ -138,8 +138,9 @@ def test_is_the_message_id_on_the_sites_domain_and_the_same_at_every_attempt(app
     assert compose(first)["Message-ID"] != compose(second)["Message-ID"]
 
 
-#: Subjects as they are sent: a title with a dash made Python fold the line after a
-#: space and before the next, which mail programs show as a doubled space.
+#: Subjects as they are sent. A title with a dash made Python's folder break the line
+#: between two spaces (the first two here), which mail programs show as a doubled
+#: space; Chinese and a long plain subject are folded here too.
 LONG_SUBJECTS = [
     "Your place is confirmed: Primary Science for Digital Classrooms — Spring 2026",
     "Tienes una oferta: International School of Scientific Research — Cohorte 2026 de México,"
