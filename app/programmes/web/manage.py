@@ -34,6 +34,7 @@ from app.programmes.permissions import (
     can_edit_programme,
     can_manage_enrolments,
     can_manage_team,
+    can_see_team,
     may_create_programmes,
 )
 from app.programmes.web.access import Loaded, load
@@ -191,13 +192,13 @@ def render_team(loaded: Loaded, add_form=None, refused: ProgrammeMember | None =
 @bp.get("/programmes/<int:programme_id>/team")
 @login_required
 def team(programme_id: int):
-    return render_team(load(programme_id))
+    return render_team(load(programme_id, see=can_see_team))
 
 
 @bp.post("/programmes/<int:programme_id>/team")
 @login_required
 def add_member(programme_id: int):
-    loaded = load(programme_id, can_manage_team)
+    loaded = load(programme_id, can_manage_team, see=can_see_team)
     form = AddMemberForm()
     member = run_form(
         form,
@@ -223,7 +224,7 @@ def _member(loaded: Loaded, member_id: int) -> ProgrammeMember:
 @bp.post("/programmes/<int:programme_id>/team/<int:member_id>/role")
 @login_required
 def change_role(programme_id: int, member_id: int):
-    loaded = load(programme_id, can_manage_team)
+    loaded = load(programme_id, can_manage_team, see=can_see_team)
     member = _member(loaded, member_id)
     form = RoleForm(prefix=f"member-{member.id}")
     if not form.validate():
@@ -247,7 +248,7 @@ def change_role(programme_id: int, member_id: int):
 @bp.post("/programmes/<int:programme_id>/team/<int:member_id>/remove")
 @login_required
 def remove_member(programme_id: int, member_id: int):
-    loaded = load(programme_id, can_manage_team)
+    loaded = load(programme_id, can_manage_team, see=can_see_team)
     member = _member(loaded, member_id)
     name, was_me = member.user.name, member.user_id == current_user.id
     try:
