@@ -82,6 +82,11 @@ def can_manage_team(user: User, role: TeamRole | None) -> bool:
     return role == TeamRole.LEAD or is_admin(user)
 
 
+def can_choose_signatory(user: User, role: TeamRole | None) -> bool:
+    """Who signs the programme's certificates, in its name: its leads."""
+    return role == TeamRole.LEAD or is_admin(user)
+
+
 def can_manage_enrolments(user: User, role: TeamRole | None) -> bool:
     """Review applications, decide them, cancel and move places: leads and organisers.
 
@@ -128,6 +133,7 @@ template_rules(
         "edit_programme": can_edit_programme,
         "see_team": can_see_team,
         "manage_team": can_manage_team,
+        "choose_signatory": can_choose_signatory,
         "manage_enrolments": can_manage_enrolments,
         "take_attendance": can_take_attendance,
         "correct_attendance": can_correct_attendance,

@@ -31,6 +31,7 @@ from app.programmes.forms import (
 )
 from app.programmes.models import Cohort, CohortQuestion, ProgrammeMember, ProgrammeStatus, TeamRole
 from app.programmes.permissions import (
+    can_choose_signatory,
     can_edit_programme,
     can_manage_enrolments,
     can_manage_team,
@@ -76,6 +77,7 @@ def new_programme():
         )
     form = ProgrammeForm(
         organisations=queries.all_organisations(),
+        may_choose_signatory=True,  # its creator is its lead
         data={"language": "en", "mode": IN_PERSON},
     )
     programme = run_form(
@@ -98,6 +100,7 @@ def edit_programme(programme_id: int):
     form = ProgrammeForm(
         organisations=queries.all_organisations(),
         current_language=programme.language,
+        may_choose_signatory=can_choose_signatory(current_user, loaded.role),
         data=programme_data(programme),
     )
     saved = run_form(
