@@ -579,9 +579,15 @@ def _book_the_door_cohort(cohort: Cohort, guardian: User, family: list[Household
             )
 
 
-#: Each teacher's marks at the finished course's six sessions: Present, Late,
-#: Excused, Absent. 80% are needed: the first two complete, the third does not.
-FINISHED_MARKS = ("PPLPPP", "PPPPPA", "PAPAEA")
+_P, _L, _E, _A = (
+    AttendanceState.PRESENT,
+    AttendanceState.LATE,
+    AttendanceState.EXCUSED,
+    AttendanceState.ABSENT,
+)
+#: Each teacher's marks at the finished course's six sessions. 80% are needed (an
+#: excused session is not counted): the first two complete, the third does not.
+FINISHED_MARKS = ((_P, _P, _L, _P, _P, _P), (_P, _P, _P, _P, _P, _A), (_P, _A, _P, _A, _E, _A))
 
 
 def _finish_the_course(cohort: Cohort, teacher: User) -> None:
@@ -598,24 +604,16 @@ def _finish_the_course(cohort: Cohort, teacher: User) -> None:
             enrolment = lifecycle.book(
                 person, cohort, Party(account_holder=True), now=_booked_before(cohort)
             )
-            for session, letter in zip(cohort.sessions, marks, strict=True):
+            for session, state in zip(cohort.sessions, marks, strict=True):
                 attendance.mark(
                     enrolment.attendees[0],
                     session,
-                    MARK_LETTERS[letter],
+                    state,
                     lead,
                     now=session.starts_at + timedelta(minutes=5),
                 )
     with transaction():
         complete_cohort(cohort)
-
-
-MARK_LETTERS = {
-    "P": AttendanceState.PRESENT,
-    "L": AttendanceState.LATE,
-    "E": AttendanceState.EXCUSED,
-    "A": AttendanceState.ABSENT,
-}
 
 
 def _school(teacher: User, school: str) -> User:

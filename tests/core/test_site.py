@@ -170,7 +170,7 @@ def test_can_the_demo_helper_take_a_register_today_and_tomorrow(app, client, aut
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Maya Lewis" in html
-    assert 'aria-pressed=false>Present</button>' in html  # open: people can be checked in
+    assert "aria-pressed=false>Present</button>" in html  # open: people can be checked in
 
 
 @pytest.mark.parametrize(
