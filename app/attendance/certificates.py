@@ -167,7 +167,7 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
-#: A4 landscape, in millimetres: the page, the inner edge of the frame, the QR code.
+#: In millimetres on A4 landscape: the text's margin (inside the frame), the QR code's side.
 MARGIN = 24
 QR_SIZE = 30
 
