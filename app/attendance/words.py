@@ -9,7 +9,7 @@ from flask_babel import format_date, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.attendance.certificates import hours_text
+from app.attendance.certificates import hours_text, issuers_text
 from app.attendance.commands import ScanOutcome, SelfOutcome
 from app.attendance.models import AttendanceState, MarkMethod
 from app.attendance.queries import CompletionStatus
@@ -297,6 +297,7 @@ template_helpers(
         "attendance_state_symbols": STATE_SYMBOLS,
         "completion_labels": COMPLETION_LABELS,
         "hours_text": hours_text,
+        "issuers_text": issuers_text,
     }
 )
 

@@ -1,5 +1,7 @@
 """Do the migrations build the schema the models describe, on this database?"""
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -121,3 +123,40 @@ def test_do_messages_queued_before_the_upgrade_keep_their_recipients_language(em
         ("lee@example.org", "en"),
         ("someone@example.org", "en"),
     ]
+
+
+def test_do_certificates_issued_before_name_their_programmes_partners(empty_database):
+    """Certificates from before organisations were printed name the partners, by name."""
+    upgrade(revision="5a28014639c3")
+    rows = [
+        "INSERT INTO users (id, email, name, password_hash, is_admin, may_create_programmes,"
+        " created_at) VALUES (1, 't@example.org', 'T', 'x', false, false, '2026-01-01')",
+        "INSERT INTO organisations (id, name, country, created_at) VALUES"
+        " (1, 'Zeta College', 'GB', '2026-01-01'), (2, 'Alpha Institute', 'HK', '2026-01-01')",
+        "INSERT INTO programmes (id, slug, title, kind, summary, description, audience,"
+        " teachers_only, home_countries, language, is_online, status, created_at, updated_at)"
+        " VALUES (1, 'p', 'P', 'teacher_training', 's', '', '', true, '[]', 'en', true,"
+        " 'published', '2026-01-01', '2026-01-01')",
+        "INSERT INTO programme_partners (programme_id, organisation_id) VALUES (1, 1), (1, 2)",
+        "INSERT INTO cohorts (id, programme_id, name, capacity, seats_taken, enrolment_mode,"
+        " timezone, completion_share, waitlist_enabled, created_at) VALUES"
+        " (1, 1, 'C', 10, 0, 'booking', 'Europe/London', 0.75, true, '2026-01-01')",
+        "INSERT INTO enrolments (id, cohort_id, user_id, status, seats, ticket_token, created_at,"
+        " updated_at, answers) VALUES (1, 1, 1, 'completed', 1, 'tok', '2026-01-01',"
+        " '2026-01-01', '{}')",
+        "INSERT INTO attendees (id, enrolment_id, cohort_id, user_id, name, is_child, active)"
+        " VALUES (1, 1, 1, 1, 'T', false, true)",
+        "INSERT INTO certificates (attendee_id, cohort_id, name, attendance_share, issued_at,"
+        " code) VALUES (1, 1, 'T', 1, '2026-02-01', 'code')",
+    ]
+    with db.engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+    upgrade()
+    with db.engine.connect() as connection:
+        organisations, signatory = connection.execute(
+            text("SELECT organisations, signatory_name FROM certificates")
+        ).one()
+    if isinstance(organisations, str):  # SQLite hands JSON back as text
+        organisations = json.loads(organisations)
+    assert (organisations, signatory) == (["Alpha Institute", "Zeta College"], None)
