@@ -231,6 +231,13 @@ def scan_answer(result, session) -> Answer:
             result.enrolment.status, _l("This place is not confirmed.")
         )
         return Answer("bad", "⊘", _("Not confirmed: do not check in"), str(reason))
+    if outcome == ScanOutcome.MISTYPED:
+        return Answer(
+            "bad",
+            "✎",
+            _("This code has a typing mistake: check it again"),
+            _("Read it again from the ticket and type it once more."),
+        )
     return Answer(
         "bad",
         "?",

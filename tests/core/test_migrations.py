@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from app import create_app
+from app.enrolment import tickets
 from app.extensions import db
 from config import TestingConfig
 
@@ -84,6 +85,19 @@ def test_do_migrations_keep_existing_rows(empty_database):
                 " VALUES (1, '', '2026-02-01 10:00', '2026-02-01 12:00', 'Europe/London')"
             )
         )
+    upgrade(revision="5a28014639c3")
+    old_tokens = ["Jq3-kV9_xT2mWp8sLd4nRb7c", "aB0cD1eF2gH3iJ4kL5mN6oP7"]
+    with db.engine.begin() as connection:
+        for token in old_tokens:
+            connection.execute(
+                text(
+                    "INSERT INTO enrolments (cohort_id, user_id, status, seats, ticket_token,"
+                    " created_at, updated_at, answers, authorised_collectors, is_walk_in)"
+                    " VALUES (1, 1, 'confirmed', 1, :token, '2026-01-01', '2026-01-01', '[]',"
+                    " '[]', false)"
+                ),
+                {"token": token},
+            )
     upgrade()
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM cohort_sessions")).scalar() == 1
@@ -91,6 +105,16 @@ def test_do_migrations_keep_existing_rows(empty_database):
             "[]",
             [],
         )
+        places = connection.execute(
+            text("SELECT ticket_token, ticket_code FROM enrolments ORDER BY id")
+        ).all()
+    # Places booked before ticket codes get one each, and keep their token.
+    assert [token for token, _ in places] == old_tokens
+    codes = [code for _, code in places]
+    assert len(set(codes)) == 2
+    assert [tickets.read_ticket(code) for code in codes] == [
+        tickets.TicketText(code=code) for code in codes
+    ]
 
 
 def test_do_messages_queued_before_the_upgrade_keep_their_recipients_language(empty_database):

@@ -226,8 +226,8 @@ def ticket(enrolment_id: int):
     return render_template(
         "enrolment/ticket.html",
         enrolment=enrolment,
-        qr=tickets.qr_svg(enrolment.ticket_token, _("Ticket code for %(names)s", names=names)),
-        typed_code=tickets.token_groups(enrolment.ticket_token),
+        qr=tickets.qr_svg(enrolment.ticket_code, _("Ticket code for %(names)s", names=names)),
+        typed_code=tickets.code_groups(enrolment.ticket_code),
     )
 
 
