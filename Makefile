@@ -10,6 +10,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run serve test bench install lint format messages translations worker clean
 
+# Links in mail point where the server listens, unless PUBLIC_BASE_URL says otherwise.
+run serve: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install translations
 	@mkdir -p instance
 	$(FLASK) db upgrade

@@ -57,6 +57,23 @@ class Config:
     PUBLIC_PAGE_ENTRIES = int(os.environ.get("PUBLIC_PAGE_ENTRIES", "1000"))
     #: Limits for the endpoints people could use to guess passwords or flood inboxes.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
+    #: What a helper does at the door (scans, taps, walk-ins, check-outs, the offline
+    #: door's sync calls), on all their phones together; and what one phone does,
+    #: whoever uses it (app.attendance.web.limits). A busy door lets 60 people in
+    #: within 10 minutes, in bursts of a scan a second: well within both.
+    DOOR_RATE_LIMIT = os.environ.get("DOOR_RATE_LIMIT", "120 per minute;2000 per hour")
+    DOOR_DEVICE_RATE_LIMIT = os.environ.get(
+        "DOOR_DEVICE_RATE_LIMIT", "120 per minute;2000 per hour"
+    )
+    #: Self check-ins (opening the link, confirming) per participant and per phone. A
+    #: phone's first visit counts against its network address, which a venue's phones
+    #: may share: the per-phone limit leaves room for a queue of them.
+    SELF_CHECKIN_RATE_LIMIT = os.environ.get(
+        "SELF_CHECKIN_RATE_LIMIT", "20 per minute;100 per hour"
+    )
+    SELF_CHECKIN_DEVICE_RATE_LIMIT = os.environ.get(
+        "SELF_CHECKIN_DEVICE_RATE_LIMIT", "60 per minute;1000 per hour"
+    )
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -105,14 +122,22 @@ class Config:
     #: X-Forwarded-* headers are then trusted for the client address and scheme.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-    #: The site's address for links in mail sent without a request (jobs, commands).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: The site's address, as people reach it: every link in mail is built on it (with a
+    #: request or without: jobs, commands), and its host names each message (Message-ID)
+    #: and calendar event (UID). Production refuses to start without it; `make run` and
+    #: `make serve` set it to http://127.0.0.1:$PORT.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    #: The domain in calendar event UIDs when it must differ from PUBLIC_BASE_URL's host:
+    #: a site that moves to a new address keeps its old one here, so that the events in
+    #: calendars people already imported are updated rather than doubled.
+    CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestingConfig(Config):

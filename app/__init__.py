@@ -2,6 +2,7 @@
 
 import logging
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -46,13 +47,20 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 
 def check_production_settings(app: Flask) -> None:
-    if app.config["ENV_NAME"] != "production":
-        return
-    key = app.config.get("SECRET_KEY") or ""
-    if len(key) < 32 or key == DEV_SECRET_KEY:
+    """Refuse to start with settings that would fail people later: a development secret,
+    or no site address (every link in mail would lead nowhere)."""
+    if app.config["ENV_NAME"] == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32 or key == DEV_SECRET_KEY:
+            raise RuntimeError(
+                "Refusing to start: set SECRET_KEY to a random value of at least 32 characters "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+    address = urlsplit(app.config["PUBLIC_BASE_URL"] or "")
+    if address.scheme not in {"http", "https"} or not address.hostname:
         raise RuntimeError(
-            "Refusing to start: set SECRET_KEY to a random value of at least 32 characters "
-            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            "Refusing to start: set PUBLIC_BASE_URL to the site's address as people reach "
+            "it (https://convene.example.org); links in mail are built on it."
         )
 
 

@@ -2,7 +2,10 @@
 
 Loading twice changes nothing: accounts are matched by email, organisations by
 name and programmes by slug. Dates are set relative to the first load, so a
-fresh `make run` always shows sessions in the coming months.
+fresh `make run` always shows sessions in the coming months, a family drop-in
+with a session today and tomorrow whose register the demo helper can take at
+once, and a teachers' course that ended a few weeks ago, its attendance taken
+and the demo teacher's certificate issued.
 """
 
 from dataclasses import dataclass, field
@@ -12,15 +15,22 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.accounts.models import User, user_by_email
+from app.attendance import commands as attendance
+from app.attendance.completion import complete_cohort
+from app.attendance.models import AttendanceState
 from app.core.db import utcnow
 from app.core.transaction import transaction
+from app.enrolment import commands as enrolment_commands
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import ApplicationDetails
 from app.enrolment.models import Enrolment, HouseholdMember, PersonKind
 from app.enrolment.rules import Party
 from app.extensions import db
+from app.programmes import commands as programme_commands
+from app.programmes.commands import QuestionDetails
 from app.programmes.models import (
     Cohort,
+    CohortQuestion,
     CohortSession,
     EnrolmentMode,
     Organisation,
@@ -28,9 +38,11 @@ from app.programmes.models import (
     ProgrammeKind,
     ProgrammeMember,
     ProgrammeStatus,
+    QuestionKind,
     TeamRole,
 )
-from app.programmes.rules import local_to_utc
+from app.programmes.queries import questions_of
+from app.programmes.rules import local_to_utc, utc_to_local
 
 DEMO_PASSWORD = "convene-demo"
 
@@ -80,19 +92,26 @@ ORGANISATIONS = [
 ]
 
 
+#: Days apart in a schedule: every weekday, Monday to Friday.
+WEEKDAYS = 0
+
+
 @dataclass
 class DemoCohort:
     name: str
     capacity: int
     timezone: str
-    #: (first day, start, end, how many sessions, days apart; 1 means every weekday)
+    #: (first day, start, end, how many sessions, days apart or WEEKDAYS)
     schedule: tuple[date, time, time, int, int]
     mode: EnrolmentMode = EnrolmentMode.BOOKING
     venue: str | None = None
     online_url: str | None = None
     closes_days_before: int | None = None
+    #: Enrolment opened this many days before the first session (None: a day ago).
+    opens_days_before: int | None = None
     cpd_hours: Decimal | None = None
     completion_share: Decimal = Decimal("0.75")
+    questions: list[QuestionDetails] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +134,8 @@ class DemoProgramme:
     home_countries: list[str] = field(default_factory=list)
     status: ProgrammeStatus = ProgrammeStatus.PUBLISHED
     helpers: bool = False
+    #: Who signs its certificates: (name, role).
+    signatory: tuple[str, str] | None = None
 
 
 def _next_weekday(start: date, weekday: int, weeks_ahead: int = 0) -> date:
@@ -122,7 +143,26 @@ def _next_weekday(start: date, weekday: int, weeks_ahead: int = 0) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7, weeks=weeks_ahead)
 
 
-def demo_programmes(today: date) -> list[DemoProgramme]:
+#: The family drop-in whose register is open today: the door can be tried at once.
+DOOR_COHORT = "Science week drop-in"
+#: The teachers' course that is over, with attendance taken and certificates issued.
+FINISHED_COHORT = "Autumn term cohort"
+
+
+def door_schedule(now: datetime, timezone: str) -> tuple[date, time, time, int, int]:
+    """Today and tomorrow, "today" where the cohort meets: two hours from the next full
+    hour (10:00 at the earliest), when that ends before midnight; else 10:00 to 12:00,
+    earlier today, its register still open until the day ends."""
+    local = utc_to_local(now, timezone)
+    morning = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    start = max((local + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0), morning)
+    if (start + timedelta(hours=2)).date() != local.date():
+        start = morning
+    return (local.date(), start.time(), (start + timedelta(hours=2)).time(), 2, 1)
+
+
+def demo_programmes(now: datetime) -> list[DemoProgramme]:
+    today = now.date()
 
     def saturday(weeks_ahead: int) -> date:
         return _next_weekday(today, 5, weeks_ahead)
@@ -168,6 +208,13 @@ def demo_programmes(today: date) -> list[DemoProgramme]:
                     (saturday(9), time(10), time(12, 30), 1, 7),
                     venue=campus,
                 ),
+                DemoCohort(
+                    DOOR_COHORT,
+                    20,
+                    "Europe/London",
+                    door_schedule(now, "Europe/London"),
+                    venue="Science Library, London Science University, Exhibition Road, London SW7",
+                ),
             ],
         ),
         DemoProgramme(
@@ -184,7 +231,18 @@ def demo_programmes(today: date) -> list[DemoProgramme]:
             is_online=True,
             teachers_only=True,
             partners=["Hong Kong Digital Education Centre", "London Science University"],
+            signatory=("Dr Helen Chan", "Director of Teacher Education"),
             cohorts=[
+                DemoCohort(
+                    FINISHED_COHORT,
+                    40,
+                    "Asia/Hong_Kong",
+                    (_next_weekday(today, 2, -9), time(16), time(17, 30), 6, 7),
+                    online_url="https://meet.example.org/primary-science",
+                    opens_days_before=30,
+                    cpd_hours=Decimal("12"),
+                    completion_share=Decimal("0.80"),
+                ),
                 DemoCohort(
                     "Spring term cohort",
                     40,
@@ -193,7 +251,7 @@ def demo_programmes(today: date) -> list[DemoProgramme]:
                     online_url="https://meet.example.org/primary-science",
                     cpd_hours=Decimal("12"),
                     completion_share=Decimal("0.80"),
-                )
+                ),
             ],
         ),
         DemoProgramme(
@@ -216,10 +274,22 @@ def demo_programmes(today: date) -> list[DemoProgramme]:
                     "Summer 2027",
                     60,
                     "Europe/London",
-                    (_next_weekday(today, 0, 30), time(9, 30), time(16, 30), 10, 1),
+                    (_next_weekday(today, 0, 30), time(9, 30), time(16, 30), 10, WEEKDAYS),
                     mode=EnrolmentMode.APPLICATION,
                     venue="Research labs, London Science University, London SW7",
                     closes_days_before=90,
+                    questions=[
+                        QuestionDetails(
+                            "Which research area would you like to join?",
+                            QuestionKind.CHOICE,
+                            choices=RESEARCH_AREAS,
+                        ),
+                        QuestionDetails(
+                            "Will you apply for a travel grant?",
+                            QuestionKind.YES_NO,
+                            required=False,
+                        ),
+                    ],
                 )
             ],
         ),
@@ -241,7 +311,7 @@ def demo_programmes(today: date) -> list[DemoProgramme]:
                     "2027 cohort — Munich week",
                     20,
                     "Europe/Berlin",
-                    (_next_weekday(today, 0, 12), time(9), time(17), 5, 1),
+                    (_next_weekday(today, 0, 12), time(9), time(17), 5, WEEKDAYS),
                     mode=EnrolmentMode.APPLICATION,
                     venue="Garching campus, Munich Technical University",
                     closes_days_before=30,
@@ -358,9 +428,17 @@ def load_demo_accounts() -> list[DemoAccount]:
     return DEMO_ACCOUNTS
 
 
-def load_demo_catalogue(today: date | None = None) -> int:
+RESEARCH_AREAS = [
+    "Catalysts for clean fuels",
+    "Materials for batteries",
+    "Computational biology",
+    "Soft robotics",
+]
+
+
+def load_demo_catalogue(now: datetime | None = None) -> int:
     """Create the demo organisations and programmes that are missing; return how many."""
-    today = today or utcnow().date()
+    now = now or utcnow()
     organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
     for name, country, website in ORGANISATIONS:
         if name not in organisations:
@@ -370,7 +448,7 @@ def load_demo_catalogue(today: date | None = None) -> int:
     helper = user_by_email("helper@convene.example.org")
     existing = set(db.session.scalars(select(Programme.slug)))
     created = 0
-    for spec in demo_programmes(today):
+    for spec in demo_programmes(now):
         if spec.slug in existing:
             continue
         programme = Programme(
@@ -393,9 +471,14 @@ def load_demo_catalogue(today: date | None = None) -> int:
             members=[ProgrammeMember(user=lead, role=TeamRole.LEAD)],
             cohorts=[_demo_cohort(c) for c in spec.cohorts],
         )
+        programme.signatory_name, programme.signatory_title = spec.signatory or (None, None)
         if spec.helpers:
             programme.members.append(ProgrammeMember(user=helper, role=TeamRole.HELPER))
         db.session.add(programme)
+        db.session.flush()
+        for cohort, cohort_spec in zip(programme.cohorts, spec.cohorts, strict=True):
+            for question in cohort_spec.questions:
+                programme_commands.add_question(cohort, question)
         created += 1
     db.session.commit()
     return created
@@ -442,27 +525,101 @@ def load_demo_enrolments() -> int:
             emergency_contact_name="Alex Lewis",
             emergency_contact_phone="+44 20 7946 0123",
         )
+    _book_the_door_cohort(cohorts[DOOR_COHORT], guardian, family)
     teacher = user_by_email("teacher@convene.example.org")
-    teacher.school_name, teacher.school_phase = "Kowloon Bay Primary School", "primary"
-    teacher.school_subject = "Science"
+    _school(teacher, "Kowloon Bay Primary School")
     with transaction():
         lifecycle.book(teacher, cohorts["Spring term cohort"], Party(account_holder=True))
+    _finish_the_course(cohorts[FINISHED_COHORT], teacher)
     student = user_by_email("student@convene.example.org")
     summer = cohorts["Summer 2027"]
+    questions = questions_of(summer)
     with transaction():
-        lifecycle.save_application(
+        enrolment_commands.apply(
             student,
             summer,
-            _demo_application("CO", "Universidad Nacional de Colombia"),
+            _demo_application("CO", "Universidad Nacional de Colombia", questions, 0),
+            questions,
             submit=True,
         )
     for n, country in enumerate(["MX", "CL", "MX"]):
         applicant = _demo_user(f"Applicant {n + 1}", f"applicant{n + 1}@convene.example.org")
+        details = _demo_application(country, "Instituto Politécnico", questions, n + 1)
         with transaction():
-            lifecycle.save_application(
-                applicant, summer, _demo_application(country, "Instituto Politécnico"), submit=True
-            )
+            enrolment_commands.apply(applicant, summer, details, questions, submit=True)
     return db.session.scalar(select(func.count(Enrolment.id)))
+
+
+def _booked_before(cohort: Cohort) -> datetime:
+    """When a place was booked: now, or an hour before the first session when that has
+    begun (the door cohort late in the evening, the finished course): the lifecycle
+    closes booking at the first session's start."""
+    return min(utcnow(), cohort.sessions[0].starts_at - timedelta(hours=1))
+
+
+def _book_the_door_cohort(cohort: Cohort, guardian: User, family: list[HouseholdMember]) -> None:
+    """Four families on today's register: the demo guardian's and three others."""
+    parties = [(guardian, family[:1], "Alex Lewis", "+44 20 7946 0123")]
+    for n in range(3):
+        parent = user_by_email(f"family{n + 1}@convene.example.org")
+        children = db.session.scalars(
+            select(HouseholdMember).where(HouseholdMember.owner_id == parent.id)
+        ).all()
+        parties.append((parent, children, "Emergency contact", "+44 20 7946 0999"))
+    for parent, children, contact, phone in parties:
+        with transaction():
+            lifecycle.book(
+                parent,
+                cohort,
+                Party(members=tuple(children), account_holder=True),
+                now=_booked_before(cohort),
+                emergency_contact_name=contact,
+                emergency_contact_phone=phone,
+                photo_consent=True,
+            )
+
+
+_P, _L, _E, _A = (
+    AttendanceState.PRESENT,
+    AttendanceState.LATE,
+    AttendanceState.EXCUSED,
+    AttendanceState.ABSENT,
+)
+#: Each teacher's marks at the finished course's six sessions. 80% are needed (an
+#: excused session is not counted): the first two complete, the third does not.
+FINISHED_MARKS = ((_P, _P, _L, _P, _P, _P), (_P, _P, _P, _P, _P, _A), (_P, _A, _P, _A, _E, _A))
+
+
+def _finish_the_course(cohort: Cohort, teacher: User) -> None:
+    """The teachers' course that ended: booked before it began, the register taken by
+    its lead at each session, and completed by the real completion (which issues the
+    demo teacher's certificate, signed as the programme says)."""
+    lead = user_by_email("organiser@convene.example.org")
+    teachers = [teacher]
+    for n, school in enumerate(["Sha Tin Methodist Primary", "Tsuen Wan Catholic Primary"]):
+        colleague = _demo_user(f"Teacher {n + 1}", f"teacher{n + 1}@convene.example.org")
+        teachers.append(_school(colleague, school))
+    for person, marks in zip(teachers, FINISHED_MARKS, strict=True):
+        with transaction():
+            enrolment = lifecycle.book(
+                person, cohort, Party(account_holder=True), now=_booked_before(cohort)
+            )
+            for session, state in zip(cohort.sessions, marks, strict=True):
+                attendance.mark(
+                    enrolment.attendees[0],
+                    session,
+                    state,
+                    lead,
+                    now=session.starts_at + timedelta(minutes=5),
+                )
+    with transaction():
+        complete_cohort(cohort)
+
+
+def _school(teacher: User, school: str) -> User:
+    teacher.school_name, teacher.school_phase, teacher.school_subject = school, "primary", "Science"
+    db.session.commit()
+    return teacher
 
 
 def _demo_user(name: str, email: str) -> User:
@@ -491,7 +648,17 @@ def _household(owner: User, children: list[tuple[str, date | None]]) -> list[Hou
     return members
 
 
-def _demo_application(country: str, institution: str) -> ApplicationDetails:
+def _demo_application(
+    country: str, institution: str, questions: list[CohortQuestion], n: int
+) -> ApplicationDetails:
+    """An application answering the cohort's questions (the nth research area, and a
+    travel grant every other time)."""
+    answers = {}
+    for question in questions:
+        if question.kind == QuestionKind.CHOICE:
+            answers[str(question.id)] = question.choices[n % len(question.choices)]
+        elif question.kind == QuestionKind.YES_NO:
+            answers[str(question.id)] = "yes" if n % 2 == 0 else "no"
     return ApplicationDetails(
         home_institution=institution,
         home_country=country,
@@ -501,12 +668,12 @@ def _demo_application(country: str, institution: str) -> ApplicationDetails:
             "working on catalysts for clean fuels. I have worked in my university's lab for "
             "a year, and I would bring what I learn back to the student research club I lead."
         ),
-        answers={},
+        answers=answers,
     )
 
 
 def _session_days(first_day: date, count: int, days_apart: int) -> list[date]:
-    if days_apart != 1:
+    if days_apart != WEEKDAYS:
         return [first_day + timedelta(days=n * days_apart) for n in range(count)]
     days, day = [], first_day
     while len(days) < count:
@@ -531,12 +698,15 @@ def _demo_cohort(spec: DemoCohort) -> Cohort:
     closes_at = None
     if spec.closes_days_before is not None:
         closes_at = sessions[0].starts_at - timedelta(days=spec.closes_days_before)
+    opens_at = utcnow() - timedelta(days=1)
+    if spec.opens_days_before is not None:
+        opens_at = sessions[0].starts_at - timedelta(days=spec.opens_days_before)
     return Cohort(
         name=spec.name,
         capacity=spec.capacity,
         enrolment_mode=spec.mode,
         timezone=spec.timezone,
-        enrol_opens_at=utcnow() - timedelta(days=1),
+        enrol_opens_at=opens_at,
         enrol_closes_at=closes_at,
         cpd_hours=spec.cpd_hours,
         completion_share=spec.completion_share,

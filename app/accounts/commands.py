@@ -8,9 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User, normalise_email, user_by_email
+from app.core.address import absolute_url
 from app.core.db import utcnow
 from app.core.i18n import interface_language
-from app.core.outbox import absolute_url, queue_mail
+from app.core.outbox import queue_mail
 from app.core.refusal import Refusal
 from app.extensions import db
 

@@ -11,6 +11,14 @@ README there): Noto Sans for Latin, Greek and Cyrillic names, with Noto Sans TC
 as the fallback for Chinese characters, so "José Núñez" and "陳美玲" both print.
 Should the files be missing, it falls back to Helvetica, a core PDF font, with
 names reduced to Latin-1 (accents decomposed where possible, "?" otherwise).
+
+For screen readers, the PDF states its language (/Lang) and title (shown instead of
+the file name), and its text is real text in fonts with Unicode maps. It is not a
+tagged PDF: fpdf2 puts only images with alt text, links and outline entries into a
+structure tree, never the text drawn with cell() or multi_cell(). An alt text on the
+QR code would mark the file as tagged with that one figure in its tree, and readers
+that follow the tags would then skip every word of the certificate; so the QR code
+has none. The certificate's page (HTML) is the accessible version of the same facts.
 """
 
 import io
@@ -25,13 +33,14 @@ from babel.dates import format_interval
 from flask import abort, current_app
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
+from fpdf import FPDF, ViewerPreferences
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.attendance.models import Certificate
 from app.core.db import is_row_id
+from app.core.i18n import html_lang
 from app.core.qr import qr_image
 from app.extensions import db
 
@@ -77,6 +86,11 @@ class Facts:
     cpd_hours: Decimal | None
     issued_on: date
     code: str
+    #: Who issued it: the partner organisations' names (none: Convene alone).
+    organisations: tuple[str, ...]
+    #: Who signed it, and their role or title (None: nobody).
+    signatory_name: str | None
+    signatory_title: str | None
 
 
 def facts(certificate: Certificate) -> Facts:
@@ -94,6 +108,9 @@ def facts(certificate: Certificate) -> Facts:
         cpd_hours=certificate.cpd_hours,
         issued_on=certificate.issued_at.astimezone(zone).date(),
         code=certificate.code,
+        organisations=tuple(certificate.organisations),
+        signatory_name=certificate.signatory_name,
+        signatory_title=certificate.signatory_title,
     )
 
 
@@ -104,6 +121,11 @@ def days_text(stated: Facts) -> str:
     if stated.first_day == stated.last_day:
         return format_date(stated.first_day, "long")
     return format_interval(stated.first_day, stated.last_day, "yMMMd", locale=get_locale())
+
+
+def issuers_text(stated: Facts) -> str:
+    """Who issued it, in one line: the organisations, or Convene when there are none."""
+    return " · ".join(stated.organisations) or "Convene"
 
 
 def hours_text(hours: Decimal) -> str:
@@ -145,20 +167,39 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
+#: In millimetres on A4 landscape: the text's margin (inside the frame), the QR code's side.
+MARGIN = 24
+QR_SIZE = 30
+
+
 class _Certificate(FPDF):
     def __init__(self):
         super().__init__(orientation="L", unit="mm", format="A4")
         self.has_unicode = _use_vendored_fonts(self)
         self.face = FONT if self.has_unicode else CORE_FONT
         self.set_auto_page_break(False)
-        self.set_margins(24, 20, 24)
+        self.set_margins(MARGIN, 20, MARGIN)
 
     def printable(self, text: str) -> str:
         return text if self.has_unicode else latin1(text)
 
-    def write_line(self, text: str, size: float, *, bold=False, colour=INK, height=None):
+    def style(self, size: float, *, bold=False, colour=INK) -> None:
         self.set_font(self.face, "B" if bold else "", size)
         self.set_text_color(*colour)
+
+    def fitting_size(self, text: str, size: float, smallest: float, width: float, bold=False):
+        """The largest font size from `size` down to `smallest` at which `text` fits
+        on one line of `width` (a long name shrinks instead of pushing the foot off)."""
+        while size > smallest:
+            self.set_font(self.face, "B" if bold else "", size)
+            if self.get_string_width(self.printable(text)) <= width:
+                break
+            size -= 1
+        return max(size, smallest)
+
+    def write_line(self, text: str, size: float, *, bold=False, colour=INK, height=None):
+        """Centred text across the page, wrapped onto more lines when it is long."""
+        self.style(size, bold=bold, colour=colour)
         self.multi_cell(
             0,
             height or size * 0.5,
@@ -168,37 +209,62 @@ class _Certificate(FPDF):
             new_y=YPos.NEXT,
         )
 
+    def rule(self, y: float, half_width: float, colour, thickness: float) -> None:
+        """A horizontal line centred on the page."""
+        self.set_draw_color(*colour)
+        self.set_line_width(thickness)
+        self.line(self.w / 2 - half_width, y, self.w / 2 + half_width, y)
+
 
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     """The certificate as a one-page landscape A4 PDF, in the current language."""
     stated = facts(certificate)
     pdf = _Certificate()
     pdf.set_title(_("Certificate of completion") + f" — {stated.name}")
-    pdf.set_author("Convene")
+    pdf.set_subject(stated.programme)
+    pdf.set_author(issuers_text(stated))
     pdf.set_creator("Convene")
+    pdf.set_lang(html_lang(str(get_locale())))
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.add_page()
-    width, height = pdf.w, pdf.h
+    _draw_frame(pdf)
+    _draw_statement(pdf, stated)
+    _draw_foot(pdf, stated, verify_url)
+    return bytes(pdf.output())
 
-    # A double frame in the brand's blue, with a gold rule under the name below.
+
+def _draw_frame(pdf: _Certificate) -> None:
+    """A double frame in the brand's blue, with gold corners inside it."""
+    width, height = pdf.w, pdf.h
     pdf.set_draw_color(*BRAND)
     pdf.set_line_width(1.4)
     pdf.rect(10, 10, width - 20, height - 20)
     pdf.set_line_width(0.3)
     pdf.rect(14, 14, width - 28, height - 28)
-
-    pdf.set_y(26)
-    pdf.write_line("CONVENE", 11, bold=True, colour=BRAND)
-    pdf.ln(6)
-    pdf.write_line(_("Certificate of completion"), 30, bold=True, height=14)
-    pdf.ln(4)
-    pdf.write_line(_("This certifies that"), 13, colour=MUTED)
-    pdf.ln(3)
-    pdf.write_line(stated.name, 28, bold=True, height=14)
-    rule_y = pdf.get_y() + 1
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(0.9)
-    pdf.line(width / 2 - 55, rule_y, width / 2 + 55, rule_y)
-    pdf.ln(6)
+    inset, arm = 17, 14
+    for x, dx in ((inset, arm), (width - inset, -arm)):
+        for y, dy in ((inset, arm), (height - inset, -arm)):
+            pdf.line(x, y, x + dx, y)
+            pdf.line(x, y, x, y + dy)
+
+
+def _draw_statement(pdf: _Certificate, stated: Facts) -> None:
+    """Who issues it, the title, the name, and what was completed when."""
+    pdf.set_y(26)
+    pdf.write_line(issuers_text(stated), 12, bold=True, colour=BRAND, height=6)
+    pdf.rule(pdf.get_y() + 3, 12, ACCENT, 0.6)
+    pdf.ln(12)
+    pdf.write_line(_("Certificate of completion"), 30, bold=True, height=14)
+    pdf.ln(5)
+    pdf.write_line(_("This certifies that"), 13, colour=MUTED)
+    pdf.ln(4)
+    size = pdf.fitting_size(stated.name, 32, 18, pdf.epw, bold=True)
+    pdf.write_line(stated.name, size, bold=True, height=size * 0.5)
+    name_width = pdf.get_string_width(pdf.printable(stated.name))
+    pdf.rule(pdf.get_y() + 1.5, min(max(60, name_width / 2 + 8), pdf.epw / 2), ACCENT, 0.9)
+    pdf.ln(8)
     pdf.write_line(_("has completed"), 13, colour=MUTED)
     pdf.ln(2)
     pdf.write_line(stated.programme, 18, bold=True, height=9)
@@ -207,27 +273,45 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
         cohort_line = f"{stated.cohort} · {days}"
     pdf.write_line(cohort_line, 12, colour=MUTED, height=7)
     if stated.cpd_hours is not None:
-        pdf.ln(4)
+        pdf.ln(5)
         pdf.write_line(
             _("%(hours)s CPD hours", hours=hours_text(stated.cpd_hours)),
             16,
             bold=True,
             colour=BRAND,
+            height=8,
         )
 
-    # The foot: when it was issued and its code on the left, the check on the right.
-    qr_size = 30
-    foot_y = height - 22 - qr_size
-    pdf.set_xy(24, foot_y + 6)
-    pdf.set_font(pdf.face, "", 10)
-    pdf.set_text_color(*MUTED)
+
+def _draw_foot(pdf: _Certificate, stated: Facts, verify_url: str) -> None:
+    """The signatory on the left; when and how to check it, beside the QR code, right."""
+    top = pdf.h - 22 - QR_SIZE
+    if stated.signatory_name:
+        left, width, line_y = MARGIN + 6, 85, top + 16
+        pdf.set_xy(left, line_y - 8)
+        size = pdf.fitting_size(stated.signatory_name, 14, 10, width, bold=True)
+        pdf.style(size, bold=True)
+        pdf.cell(width, 7, pdf.printable(stated.signatory_name), align="C")
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.3)
+        pdf.line(left, line_y, left + width, line_y)
+        if stated.signatory_title:
+            pdf.set_xy(left, line_y + 1.5)
+            pdf.style(10, colour=MUTED)
+            pdf.multi_cell(width, 5, pdf.printable(stated.signatory_title), align="C")
+
+    qr_x = pdf.w - MARGIN - QR_SIZE
+    right = qr_x - 5
+    left = MARGIN + 100
+    pdf.set_y(top + 6)
     issued = _("Issued on %(date)s", date=format_date(stated.issued_on, "long"))
     code = _("Certificate code: %(code)s", code=stated.code)
-    for line in (issued, code):
-        pdf.cell(150, 6, pdf.printable(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(pdf.face, "", 8)
-    check = _("Check that it is genuine: %(url)s", url=verify_url)
-    pdf.cell(160, 6, pdf.printable(check), new_x=XPos.LMARGIN)
+    for line in (issued, code, _("Check that it is genuine")):
+        pdf.set_x(left)
+        pdf.style(10, colour=MUTED)
+        pdf.cell(right - left, 5.5, pdf.printable(line), align="R", new_y=YPos.NEXT)
+    pdf.set_x(left)
+    pdf.style(pdf.fitting_size(verify_url, 9, 6, right - left), colour=BRAND)
+    pdf.cell(right - left, 5.5, verify_url, align="R", link=verify_url)
     png = io.BytesIO(qr_image(verify_url, "png", border=2))
-    pdf.image(png, x=width - 24 - qr_size, y=foot_y, w=qr_size, h=qr_size)
-    return bytes(pdf.output())
+    pdf.image(png, x=qr_x, y=top, w=QR_SIZE, h=QR_SIZE, link=verify_url)

@@ -44,7 +44,7 @@ from app.attendance.rules import (
 from app.core.actions import record
 from app.core.db import utcnow
 from app.core.refusal import Refusal
-from app.enrolment import lifecycle
+from app.enrolment import lifecycle, tickets
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db
 from app.programmes.models import CohortSession
@@ -276,6 +276,7 @@ class ScanOutcome(enum.StrEnum):
     WRONG_COHORT = "wrong_cohort"  #: a ticket of another cohort (or programme)
     NOT_TODAY = "not_today"  #: the session is not on today's date where it happens
     NOT_CONFIRMED = "not_confirmed"  #: cancelled, waitlisted, offered...
+    MISTYPED = "mistyped"  #: a ticket code with a typing mistake (its check symbol says so)
     UNKNOWN = "unknown"  #: no ticket has this code
 
 
@@ -317,7 +318,10 @@ def check_in_by_code(
     second answer is ALREADY, with the time and the name of whoever was first.
     """
     now = now or utcnow()
-    enrolment = find_ticket(code)
+    ticket = tickets.read_ticket(code)
+    if ticket is not None and ticket.mistyped:
+        return CheckIn(ScanOutcome.MISTYPED)
+    enrolment = find_ticket(ticket)
     if enrolment is None:
         return CheckIn(ScanOutcome.UNKNOWN)
     if enrolment.cohort_id != session.cohort_id:

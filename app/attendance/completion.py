@@ -12,7 +12,8 @@ is in `records`) has completed it:
   more: `Cohort.seats_taken` stays the seats of offered and confirmed enrolments,
   as the lifecycle promises.
 - Teacher-training cohorts issue one Certificate per completed attendee, with
-  the name as enrolled. CPD hours: `cohort.cpd_hours`; with `cpd_pro_rata`,
+  the name as enrolled, issued by the programme's partner organisations and signed
+  by its signatory as they are at that moment. CPD hours: `cohort.cpd_hours`; with `cpd_pro_rata`,
   `cpd_hours x attended minutes / minutes of the counted sessions`, rounded DOWN
   to the half hour and never above `cpd_hours` (full attendance earns exactly
   `cpd_hours`, even when that is not a multiple of 0.5).
@@ -45,8 +46,9 @@ from app.attendance.rules import (
     tally,
 )
 from app.core.actions import record
+from app.core.address import absolute_url
 from app.core.db import utcnow
-from app.core.outbox import absolute_url, queue_mail
+from app.core.outbox import queue_mail
 from app.core.transaction import transaction
 from app.enrolment import lifecycle
 from app.enrolment.lifecycle import lock_cohort
@@ -145,6 +147,9 @@ def complete_cohort(cohort: Cohort, now: datetime | None = None) -> CompletionRe
 
 
 def _issue(cohort: Cohort, attendee: Attendee, result: Tally, now: datetime) -> Certificate:
+    """A certificate in the attendee's name, issued by the programme's partners and signed
+    by its signatory as they are now (a later change leaves it as it was issued)."""
+    programme = cohort.programme
     certificate = Certificate(
         attendee_id=attendee.id,
         cohort_id=cohort.id,
@@ -152,6 +157,9 @@ def _issue(cohort: Cohort, attendee: Attendee, result: Tally, now: datetime) -> 
         cpd_hours=cpd_hours_earned(cohort, result),
         attendance_share=share_decimal(result.share),
         issued_at=now,
+        organisations=[organisation.name for organisation in programme.partners],
+        signatory_name=programme.signatory_name,
+        signatory_title=programme.signatory_title,
     )
     db.session.add(certificate)
     return certificate

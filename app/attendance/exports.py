@@ -28,9 +28,11 @@ the first byte leaves, so that an interrupted download is logged too; its `rows`
 are the attendees counted when the export started.
 
 Cells that a spreadsheet would run as a formula (starting with = + - @, a tab or
-a return) are prefixed with an apostrophe in CSV, the only way to say "text" there;
-names and needs are typed by participants. XLSX stores every string as a text
-cell, which is never a formula, so it needs no apostrophe.
+a return) are prefixed with an apostrophe in CSV, the only way to say "text" there
+(OWASP's advice for CSV injection; the apostrophe shows, and is the price of a
+file that no spreadsheet runs); names and needs are typed by participants. XLSX
+stores every string as a text cell, which is never a formula, with Excel's quote
+prefix on those that look like one: no apostrophe in the cell.
 """
 
 import csv
@@ -55,7 +57,7 @@ from app.attendance.rules import has_ended, tallies
 from app.attendance.words import COMPLETION_LABELS, state_labels
 from app.core.db import utcnow
 from app.core.timezones import zone_label
-from app.core.xlsx import write_workbook
+from app.core.xlsx import FORMULA_START, write_workbook
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession
@@ -66,8 +68,6 @@ YIELD_PER = 1000
 CSV_CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 1024 * 1024
 CHUNK = 64 * 1024
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportKind(enum.StrEnum):
@@ -80,7 +80,8 @@ class FileFormat(enum.StrEnum):
     XLSX = "xlsx"
 
 
-MIMETYPES = {
+#: Whole Content-Type values (a `mimetype` would get a second charset from Werkzeug).
+CONTENT_TYPES = {
     FileFormat.CSV: "text/csv; charset=utf-8",
     FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -347,7 +348,7 @@ def _csv_cell(value):
     """Strings a spreadsheet would evaluate start with an apostrophe; times are text.
     The csv module writes None as an empty field and numbers as `str` does."""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value

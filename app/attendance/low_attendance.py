@@ -27,8 +27,9 @@ from app.attendance.rules import (
     share_decimal,
     tally,
 )
+from app.core.address import absolute_url
 from app.core.db import utcnow
-from app.core.outbox import absolute_url, queue_mail
+from app.core.outbox import queue_mail
 from app.core.transaction import transaction
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus
 from app.extensions import db

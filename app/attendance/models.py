@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -101,6 +101,12 @@ class Certificate(db.Model):
     #: Share of the counted sessions attended, 0-1.
     attendance_share: Mapped[Decimal] = mapped_column(Numeric(4, 3))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who issues and signs it, as printed: the programme's partners and signatory when
+    # it was issued, so that a later change does not rewrite certificates already out.
+    #: The issuing organisations' names.
+    organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    signatory_name: Mapped[str | None] = mapped_column(String(120))
+    signatory_title: Mapped[str | None] = mapped_column(String(200))
     #: In the public verification link; unguessable.
     code: Mapped[str] = mapped_column(String(32), unique=True, default=_verification_code)
 

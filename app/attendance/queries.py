@@ -63,26 +63,26 @@ def marks_by_attendee(
     return marks
 
 
-def find_ticket(code: str | None) -> Enrolment | None:
-    """The enrolment whose ticket has this code (scanned, or typed from the ticket).
+def find_ticket(ticket: tickets.TicketText | None) -> Enrolment | None:
+    """The enrolment whose ticket this is (`tickets.read_ticket` of a scanned or typed code).
 
-    A scan matches exactly (the indexed column); a code typed by hand may differ in
-    case, so it is looked up again without regard to case.
+    A code is looked up as read (it is stored so); a token of a ticket issued before
+    codes matches exactly too, but typed by hand it may differ in case, and is then
+    looked up again without regard to case.
     """
-    token = tickets.read_ticket(code)
-    if token is None:
+    if ticket is None or ticket.mistyped:
         return None
+    if ticket.code is not None:
+        match = Enrolment.ticket_code == ticket.code
+    else:
+        match = Enrolment.ticket_token == ticket.token
     # With its party: a scan checks them all in.
     party = joinedload(Enrolment.attendees)
-    found = (
-        db.session.scalars(select(Enrolment).where(Enrolment.ticket_token == token).options(party))
-        .unique()
-        .one_or_none()
-    )
-    if found is None:
+    found = db.session.scalars(select(Enrolment).where(match).options(party)).unique().one_or_none()
+    if found is None and ticket.token is not None:
         found = db.session.scalars(
             select(Enrolment)
-            .where(func.lower(Enrolment.ticket_token) == token.lower())
+            .where(func.lower(Enrolment.ticket_token) == ticket.token.lower())
             .order_by(Enrolment.id)
             .limit(1)
         ).first()

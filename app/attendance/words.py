@@ -9,7 +9,7 @@ from flask_babel import format_date, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.attendance.certificates import hours_text
+from app.attendance.certificates import hours_text, issuers_text
 from app.attendance.commands import ScanOutcome, SelfOutcome
 from app.attendance.models import AttendanceState, MarkMethod
 from app.attendance.queries import CompletionStatus
@@ -231,6 +231,13 @@ def scan_answer(result, session) -> Answer:
             result.enrolment.status, _l("This place is not confirmed.")
         )
         return Answer("bad", "⊘", _("Not confirmed: do not check in"), str(reason))
+    if outcome == ScanOutcome.MISTYPED:
+        return Answer(
+            "bad",
+            "✎",
+            _("This code has a typing mistake: check it again"),
+            _("Read it again from the ticket and type it once more."),
+        )
     return Answer(
         "bad",
         "?",
@@ -297,6 +304,7 @@ template_helpers(
         "attendance_state_symbols": STATE_SYMBOLS,
         "completion_labels": COMPLETION_LABELS,
         "hours_text": hours_text,
+        "issuers_text": issuers_text,
     }
 )
 

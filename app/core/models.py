@@ -28,6 +28,8 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(255))
+    #: The language it is written in (a Babel locale: "es", "zh_Hant"), for Content-Language.
+    locale: Mapped[str] = mapped_column(String(16))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     #: Text attachments: [{"filename": ..., "content_type": "text/calendar", "content": ...}].

@@ -8,21 +8,24 @@ so two deliverers never send the same one, and a failure is retried later
 with back-off until MAIL_MAX_ATTEMPTS.
 """
 
+import base64
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime
 from typing import Protocol
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core import jobs
+from app.core.address import site_domain
 from app.core.db import utcnow
 from app.core.i18n import with_region
 from app.core.models import MessageStatus, OutboxMessage
@@ -68,6 +71,7 @@ def queue_mail(
             kind=kind,
             recipient=recipient.email,
             subject=str(subject),
+            locale=locale,
             body_text=render_template(f"mail/{template}.txt", **context),
             body_html=render_template(f"mail/{template}.html", **context),
             attachments=attachments or [],
@@ -82,15 +86,6 @@ def requeue(message: OutboxMessage) -> None:
     message.attempts = 0
     message.next_attempt_at = utcnow()
     _deliver_when_committed(db.session(), {message.id})
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A full URL for mail: from the request when there is one, else PUBLIC_BASE_URL
-    (jobs and commands run without a request)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 @dataclass
@@ -158,22 +153,22 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def send(message: OutboxMessage) -> None:
-    """Hand one message to SMTP when MAIL_SERVER is set, else write it to the log."""
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        log.info(
-            "mail (no MAIL_SERVER set, logged only)\nTo: %s\nSubject: %s\n\n%s",
-            message.recipient,
-            message.subject,
-            message.body_text,
-        )
-        return
+def compose(message: OutboxMessage) -> EmailMessage:
+    """The message as it goes to the mail server.
+
+    Date is when the message was queued (when what it tells happened), in UTC. The
+    Message-ID is on the site's domain and the same at every attempt, so that a
+    message sent twice (the server took it, then the connection dropped) is one
+    message to the recipient's mail program.
+    """
     email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(idstring=f"convene-{message.id}")
+    email.set_raw("Subject", folded_subject(message.subject))
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = (
+        f"<convene.{message.id}.{message.created_at:%Y%m%d%H%M%S%f}@{site_domain()}>"
+    )
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -185,6 +180,78 @@ def send(message: OutboxMessage) -> None:
             subtype=subtype,
             filename=attachment["filename"],
         )
+    # After the parts are made: making a message multipart moves Content-* headers
+    # into its first part.
+    email["Content-Language"] = message.locale.replace("_", "-")  # zh_Hant -> zh-Hant
+    return email
+
+
+#: The longest line of a header (RFC 5322) and the longest encoded word (RFC 2047).
+LINE_LENGTH = 78
+ENCODED_WORD_LENGTH = 75
+_SUBJECT_WIDTH = LINE_LENGTH - len("Subject: ")
+#: Subjects written as they are: printable ASCII, no encoded-word look-alike, no space
+#: at either end.
+_PLAIN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+#: Where a plain subject may be folded: before a run of spaces.
+_FOLD_POINT = re.compile(r"(?<! )(?= )")
+
+
+def folded_subject(subject: str) -> str:
+    """The Subject's value as written on the wire: lines of at most 78 characters that
+    unfold (line breaks removed) to the subject exactly.
+
+    Python 3.11's own folder sometimes moves the space between two words into a line
+    break when one of them is encoded: the header then unfolds with a doubled space and
+    decodes with the two words run together. So a plain ASCII subject is folded here
+    before its spaces, and any other is written as UTF-8 encoded words, one per line,
+    that hold its spaces inside them (the space between two encoded words is not part
+    of the text).
+    """
+    if _PLAIN.fullmatch(subject) and "=?" not in subject:
+        lines = [""]
+        for piece in _FOLD_POINT.split(subject):
+            width = _SUBJECT_WIDTH if len(lines) == 1 else LINE_LENGTH
+            if lines[-1] and len(lines[-1]) + len(piece) > width:
+                lines.append(piece)
+            else:
+                lines[-1] += piece
+        if len(lines[0]) <= _SUBJECT_WIDTH and all(len(line) <= LINE_LENGTH for line in lines[1:]):
+            return "\n".join(lines)
+    return "\n ".join(_encoded_words(subject))
+
+
+def _encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 encoded words (UTF-8, base64) that fit on a header's lines,
+    split between characters."""
+    words: list[str] = []
+    chunk = ""
+    width = _SUBJECT_WIDTH
+    for character in text:
+        if chunk and len(_encoded_word(chunk + character)) > width:
+            words.append(_encoded_word(chunk))
+            chunk, width = "", ENCODED_WORD_LENGTH
+        chunk += character
+    words.append(_encoded_word(chunk))
+    return words
+
+
+def _encoded_word(text: str) -> str:
+    return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
+
+
+def send(message: OutboxMessage) -> None:
+    """Hand one message to SMTP when MAIL_SERVER is set, else write it to the log."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        log.info(
+            "mail (no MAIL_SERVER set, logged only)\nTo: %s\nSubject: %s\n\n%s",
+            message.recipient,
+            message.subject,
+            message.body_text,
+        )
+        return
+    email = compose(message)
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(
         config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]

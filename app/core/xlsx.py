@@ -7,7 +7,10 @@ writes what exports need and nothing else: one sheet, no shared strings (every
 string is an inline string, so memory stays flat), one date format.
 
 Values: strings are always text cells (never a formula, whatever they start
-with), with the control characters XML cannot hold removed; numbers are numbers;
+with), with the control characters XML cannot hold removed; those that start
+like a formula also carry Excel's "quote prefix" style, so that editing the
+cell keeps it text (the cell shows no apostrophe; the formula bar does, as
+when someone types one); numbers are numbers;
 datetimes (naive, wall-clock) are dates shown as yyyy-mm-dd h:mm:ss; None is an
 empty cell. Booleans are TRUE/FALSE.
 """
@@ -27,6 +30,8 @@ ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 EXCEL_EPOCH = datetime(1899, 12, 30)
 ONE_DAY = timedelta(days=1)
 MAX_SHEET_TITLE = 31
+#: How a cell that a spreadsheet would run as a formula starts.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -58,7 +63,8 @@ _WORKBOOK_RELS = (
     f'<Relationship Id="rId2" Type="{_RELATIONSHIPS}/styles" Target="styles.xml"/>'
     "</Relationships>"
 )
-#: Style 0 is the default; style 1 (`s="1"`) shows a date and time.
+#: Style 0 is the default; style 1 (`s="1"`) shows a date and time; style 2 is text
+#: that stays text when edited (quotePrefix).
 _STYLES = (
     _HEAD + f'<styleSheet xmlns="{_MAIN}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd h:mm:ss"/></numFmts>'
@@ -67,8 +73,9 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
@@ -94,6 +101,12 @@ def column_letters(index: int) -> str:
     return letters
 
 
+def _string(reference: str, value: str) -> str:
+    if value.startswith(FORMULA_START):
+        return f'{reference} s="2" t="inlineStr">{_text(value)}'
+    return f'{reference} t="inlineStr">{_text(value)}'
+
+
 def _text(value: str) -> str:
     if not value.isprintable():  # a cheap test; most strings pass it
         value = ILLEGAL_CHARACTERS.sub("", value)
@@ -111,7 +124,7 @@ def _cells(row: Sequence, number: int, columns: list[str]) -> str:
             continue
         reference = f'<c r="{column}{number}"'
         if isinstance(value, str):
-            cells.append(f'{reference} t="inlineStr">{_text(value)}')
+            cells.append(_string(reference, value))
         elif isinstance(value, bool):
             cells.append(f'{reference} t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, int | float | Decimal):
@@ -119,7 +132,7 @@ def _cells(row: Sequence, number: int, columns: list[str]) -> str:
         elif isinstance(value, datetime):
             cells.append(f'{reference} s="1"><v>{(value - EXCEL_EPOCH) / ONE_DAY!r}</v></c>')
         else:
-            cells.append(f'{reference} t="inlineStr">{_text(str(value))}')
+            cells.append(_string(reference, str(value)))
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 

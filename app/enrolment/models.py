@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import UTCDateTime, enum_type, utcnow
+from app.enrolment.tickets import CODE_LENGTH, new_ticket_code
 from app.extensions import db
 from app.programmes.models import Cohort
 
@@ -102,7 +103,12 @@ class Enrolment(db.Model):
     )
     #: Seats the party needs: its number of attendees.
     seats: Mapped[int] = mapped_column(default=1)
-    #: Proves a ticket at the door (QR code); unguessable.
+    #: Proves a ticket at the door, in its QR code or read out and typed: unguessable
+    #: (app.enrolment.tickets), stored without its hyphens (7K3M9QXD2HB17).
+    ticket_code: Mapped[str] = mapped_column(
+        String(CODE_LENGTH), unique=True, default=new_ticket_code
+    )
+    #: What proved a ticket before codes: a place booked then still checks in with it.
     ticket_token: Mapped[str] = mapped_column(String(32), unique=True, default=_new_ticket_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -3,8 +3,10 @@ with session times on the clock where each session happens."""
 
 from flask_babel import lazy_gettext
 
+from app.core.address import absolute_url
 from app.core.i18n import N_
-from app.core.outbox import absolute_url, queue_mail
+from app.core.outbox import queue_mail
+from app.enrolment import tickets
 from app.enrolment.models import Enrolment
 from app.enrolment.queries import waitlist_position
 from app.programmes import ical
@@ -60,5 +62,6 @@ def notify(enrolment: Enrolment, event: str, **context) -> None:
         position=waitlist_position(enrolment) if event == "waitlisted" else None,
         enrolment_url=absolute_url("enrolment_participant.detail", enrolment_id=enrolment.id),
         ticket_url=absolute_url("enrolment_participant.ticket", enrolment_id=enrolment.id),
+        ticket_code=tickets.code_groups(enrolment.ticket_code),
         **context,
     )

@@ -115,6 +115,10 @@ def _has_text(value: str | None) -> bool:
     return bool(value and value.strip())
 
 
+def _text_or_none(value: str | None) -> str | None:
+    return value.strip() if _has_text(value) else None
+
+
 def _is_web_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url
@@ -163,6 +167,14 @@ def _check_timezone(checks: _Checks, timezone: str) -> bool:
 # Programmes ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs a programme's certificates: a name as printed, and a role or title."""
+
+    name: str | None = None
+    title: str | None = None
+
+
 @dataclass
 class ProgrammeDetails:
     """What an organiser says about a programme (everything but status, team, image)."""
@@ -184,6 +196,9 @@ class ProgrammeDetails:
     country: str | None = None
     city: str | None = None
     partner_ids: Sequence[int] = ()
+    #: Who signs its certificates; None leaves it as it is (a lead chooses it: the
+    #: form of anyone else does not ask).
+    signatory: Signatory | None = None
 
 
 def suggest_slug(title: str, programme: Programme | None = None) -> str:
@@ -268,6 +283,12 @@ def _checked_programme(
         "partner_ids",
         _l("Choose partners from the list."),
     )
+    if details.signatory is not None:
+        checks.require(
+            _has_text(details.signatory.name) or not _has_text(details.signatory.title),
+            "signatory_name",
+            _l("Give the name of who signs, or leave the role blank too."),
+        )
     upload = _read_image(image, checks) if image is not None else None
     checks.raise_any()
     return slug, partners, upload
@@ -294,6 +315,9 @@ def _apply_programme(
         programme.country = None if details.is_online else details.country
         programme.city = None if details.is_online else details.city.strip()
         programme.partners = partners
+        if details.signatory is not None:
+            programme.signatory_name = _text_or_none(details.signatory.name)
+            programme.signatory_title = _text_or_none(details.signatory.title)
 
 
 def _flush_programme() -> None:

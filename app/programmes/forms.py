@@ -41,7 +41,13 @@ from app.core.forms import (
     strip,
 )
 from app.core.i18n import country_choices, country_name, language_choices, language_name
-from app.programmes.commands import CohortDetails, ProgrammeDetails, QuestionDetails, SessionDetails
+from app.programmes.commands import (
+    CohortDetails,
+    ProgrammeDetails,
+    QuestionDetails,
+    SessionDetails,
+    Signatory,
+)
 from app.programmes.models import (
     Cohort,
     CohortQuestion,
@@ -273,9 +279,31 @@ class ProgrammeForm(FlaskForm):
         render_kw={"accept": "image/png,image/jpeg,image/webp"},
     )
     remove_image = BooleanField(_l("Remove the current image"))
+    signatory_name = StringField(
+        _l("Signed by"),
+        filters=[strip],
+        validators=[Length(max=120)],
+        description=_l("The name as printed, like “Dr Jane Smith”. Leave blank for none."),
+    )
+    signatory_title = StringField(
+        _l("Their role"),
+        filters=[strip],
+        validators=[Length(max=200)],
+        description=_l("Printed under the name, like “Director of Outreach”."),
+    )
 
-    def __init__(self, *args, organisations=(), current_language=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organisations=(),
+        current_language=None,
+        may_choose_signatory=False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if not may_choose_signatory:  # a lead's choice: anyone else's form does not ask
+            del self.signatory_name
+            del self.signatory_title
         countries = country_choices()
         self.home_countries.choices = options(countries)
         self.country.choices = options([("", _l("Choose a country")), *countries])
@@ -302,6 +330,11 @@ class ProgrammeForm(FlaskForm):
             country=self.country.data or None,
             city=self.city.data or None,
             partner_ids=self.partner_ids.data or [],
+            signatory=(
+                Signatory(self.signatory_name.data, self.signatory_title.data)
+                if "signatory_name" in self
+                else None
+            ),
         )
 
     def uploaded_image(self):
@@ -327,6 +360,8 @@ def programme_data(programme: Programme) -> dict:
         "country": programme.country or "",
         "city": programme.city or "",
         "partner_ids": [organisation.id for organisation in programme.partners],
+        "signatory_name": programme.signatory_name or "",
+        "signatory_title": programme.signatory_title or "",
     }
 
 

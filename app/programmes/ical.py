@@ -1,7 +1,11 @@
 """iCalendar files for a cohort's sessions (RFC 5545), for any calendar app.
 
 Each session is one event whose UID never changes, so that downloading the
-file again updates the events instead of adding copies. Times are written on
+file again updates the events instead of adding copies: "session-<id>@<domain>",
+where the domain is the site's (`calendar_domain`: kept when the site moves, set
+to "convene" by a site whose files were out before UIDs named its domain).
+An online session's LOCATION and URL are its joining link, for those allowed to
+see it; an in-person session's LOCATION is its venue. Times are written on
 the session's own local clock with its TZID, and the matching VTIMEZONE
 definitions are included, so that a calendar in any zone shows them right.
 """
@@ -11,8 +15,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from app.core.address import calendar_domain
 from app.programmes.models import Cohort, CohortSession
 from app.programmes.rules import slugify
 
@@ -20,7 +27,19 @@ PRODID = "-//Convene//Programme calendar//EN"
 
 
 def session_uid(session: CohortSession) -> str:
-    return f"session-{session.id}@convene"
+    return f"session-{session.id}@{calendar_domain()}"
+
+
+def cohort_uid(cohort: Cohort) -> str:
+    return f"cohort-{cohort.id}@{calendar_domain()}"
+
+
+def _location(session: CohortSession, with_online_link: bool) -> str | None:
+    """The venue; for an online session its joining link, or "Online" where the link is
+    withheld."""
+    if session.venue or not session.online_url:
+        return session.venue or None
+    return session.online_url if with_online_link else _("Online")
 
 
 def session_event(
@@ -41,7 +60,7 @@ def session_event(
         start=session.starts_at.astimezone(zone),
         end=session.ends_at.astimezone(zone),
         summary=summary,
-        location=session.venue or None,
+        location=_location(session, with_online_link),
         description="\n\n".join(description),
         url=url,
     )
@@ -58,7 +77,7 @@ def cohort_calendar(
     stamp = now or datetime.now(UTC)
     calendar = Calendar.new(
         prodid=PRODID,
-        uid=f"cohort-{cohort.id}@convene",
+        uid=cohort_uid(cohort),
         name=cohort.full_title,
         subcomponents=[
             session_event(
@@ -88,9 +107,11 @@ def cohort_calendar_text(cohort: Cohort, *, page_url: str, with_online_links: bo
 
     Every booking's confirmation carries the same file, and writing the zone definitions
     is most of a booking's work; the key holds every value the file shows, so a change
-    to the cohort or a session writes it again.
+    to the cohort, a session or the settings writes it again.
     """
     key = (
+        calendar_domain(),
+        str(get_locale()),
         cohort.id,
         cohort.full_title,
         page_url,

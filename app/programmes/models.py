@@ -108,6 +108,10 @@ class Programme(db.Model):
     city: Mapped[str | None] = mapped_column(String(120))
     #: File name under instance/uploads/programmes, when an image was uploaded.
     image: Mapped[str | None] = mapped_column(String(120))
+    #: Who signs its certificates, as printed ("Dr Jane Smith"); a lead chooses.
+    signatory_name: Mapped[str | None] = mapped_column(String(120))
+    #: ...and their role or title under the name ("Director of Outreach").
+    signatory_title: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[ProgrammeStatus] = mapped_column(
         enum_type(ProgrammeStatus, "programme_status"), default=ProgrammeStatus.DRAFT
     )

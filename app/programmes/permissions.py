@@ -70,7 +70,20 @@ def can_edit_programme(user: User, role: TeamRole | None) -> bool:
     return role in EDITING_ROLES or is_admin(user)
 
 
+def can_see_team(user: User, role: TeamRole | None) -> bool:
+    """The team page (who is on it, with their emails): leads and organisers.
+
+    Helpers need not know it: for them, as for people outside the team, it does not
+    exist (404)."""
+    return role in EDITING_ROLES or is_admin(user)
+
+
 def can_manage_team(user: User, role: TeamRole | None) -> bool:
+    return role == TeamRole.LEAD or is_admin(user)
+
+
+def can_choose_signatory(user: User, role: TeamRole | None) -> bool:
+    """Who signs the programme's certificates, in its name: its leads."""
     return role == TeamRole.LEAD or is_admin(user)
 
 
@@ -118,7 +131,9 @@ template_rules(
         "organise": may_organise,
         "see_management": can_see_management,
         "edit_programme": can_edit_programme,
+        "see_team": can_see_team,
         "manage_team": can_manage_team,
+        "choose_signatory": can_choose_signatory,
         "manage_enrolments": can_manage_enrolments,
         "take_attendance": can_take_attendance,
         "correct_attendance": can_correct_attendance,

@@ -322,6 +322,11 @@ def local_span(start: datetime, end: datetime, timezone: str) -> str:
     return _("%(start)s\u2013%(end)s", start=format_moment(start, timezone), end=end_time)
 
 
+def signatory_text(name: str, title: str | None) -> str:
+    """Who signs, in one line: "Dr Jane Smith, Director of Outreach"."""
+    return _("%(name)s, %(title)s", name=name, title=title) if title else name
+
+
 QUESTION_KIND_LABELS = {
     QuestionKind.TEXT: _l("Text answer"),
     QuestionKind.CHOICE: _l("One of several choices"),
@@ -349,6 +354,7 @@ template_helpers(
         "local_span": local_span,
         "zone_label": zone_label,
         "question_kind_label": question_kind_label,
+        "signatory_text": signatory_text,
     }
 )
 

@@ -212,6 +212,25 @@ def test_can_a_forgotten_password_be_reset_once_through_the_emailed_link(
     assert "This link no longer works" in again.get_data(as_text=True)
 
 
+def test_does_a_reset_link_lead_to_the_site_whatever_host_the_request_named(
+    app, client, make_user, outbox
+):
+    """A reset link built on the request's Host header would send the token to whoever
+    forged that header."""
+    make_user(email="lee@example.org")
+    app.config["WTF_CSRF_ENABLED"] = False  # the session cookie is not sent to another host
+    response = client.post(
+        "/account/reset",
+        data={"email": "lee@example.org"},
+        headers={"Host": "evil.example"},
+        csrf=False,
+    )
+    assert response.status_code == 200
+    [message] = outbox("password_reset")
+    assert "http://convene.test/account/reset/" in message.body_text
+    assert "evil.example" not in message.body_text + message.body_html
+
+
 def test_does_a_reset_link_expire_after_an_hour(app, make_user, monkeypatch):
     user = make_user()
     token = commands.make_reset_token(user)

@@ -1,9 +1,12 @@
 """Can a teacher see, print and download their certificate, can anyone check that it is
 genuine, and does nobody else see it?"""
 
+import io
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.attendance import certificates
@@ -11,17 +14,31 @@ from app.attendance.completion import complete_cohort
 from app.attendance.models import Certificate
 from app.core.transaction import transaction
 from app.extensions import db
+from app.programmes.models import Organisation
 from tests.attendance.after_sessions import book, make_course, mark
+
+PARTNERS = ["London Science University", "Hong Kong Digital Education Centre"]
 
 
 @pytest.fixture
 def issue(make_programme, make_cohort, make_session, make_user):
-    """Run a course to the end and certify `name` (the account's name): the certificate."""
+    """Run a course to the end and certify `name` (the account's name): the certificate.
 
-    def make(name: str = "Ana Lucía Núñez", **cohort) -> Certificate:
+    The programme is run with two partners and signed by its director of outreach,
+    unless `partners` and `signatory` say otherwise."""
+
+    def make(
+        name: str = "Ana Lucía Núñez",
+        partners=PARTNERS,
+        signatory=("Dr Jane Smith", "Director of Outreach"),
+        **cohort,
+    ) -> Certificate:
         values = {"cpd_hours": Decimal("7.5"), "name": "Spring 2026", **cohort}
         course = make_course(make_programme, make_cohort, make_session, **values)
-        course.programme.title = "Primary science with micro:bit"
+        programme = course.programme
+        programme.title = "Primary science with micro:bit"
+        programme.partners = [Organisation(name=n, country="GB") for n in partners]
+        programme.signatory_name, programme.signatory_title = signatory
         teacher = make_user(name=name)
         mark(book(course, teacher).attendees[0], course, "PPPL")
         with transaction():  # the pages read it from their own requests
@@ -58,6 +75,95 @@ def test_does_the_owner_see_a_printable_certificate(client, auth, issue):
         assert text in html
     assert "style=" not in html  # the design lives in convene.css (CSP: style-src 'self')
     assert "<script>" not in html
+
+
+def test_does_the_page_name_the_organisations_and_the_signatory(client, auth, issue):
+    certificate = issue()
+    auth.login_as(owner(certificate))
+    html = client.get(f"/me/certificates/{certificate.id}").get_data(as_text=True)
+    issuers = "Hong Kong Digital Education Centre · London Science University"
+    assert f'<p class="certificate__brand">{issuers}</p>' in html
+    assert '<span class="certificate__signatory-name">Dr Jane Smith</span>' in html
+    assert '<span class="certificate__signatory-title">Director of Outreach</span>' in html
+
+
+def pdf_of(app, certificate: Certificate, locale: str = "en") -> PdfReader:
+    with app.test_request_context(), force_locale(locale):
+        pdf = certificates.certificate_pdf(
+            certificate, "https://convene.test/certificates/verify/x"
+        )
+    return PdfReader(io.BytesIO(pdf))
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return " ".join(reader.pages[0].extract_text().split())
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "hours"),
+    [
+        ("en", "Certificate of completion", "7.5 CPD hours"),
+        ("es", "Certificado de finalización", "7.5 horas de CPD"),
+        ("zh_Hant", "完成證書", "CPD 7.5 小時"),
+    ],
+)
+def test_does_the_pdf_name_the_organisations_and_the_signatory(app, issue, locale, title, hours):
+    reader = pdf_of(app, issue(), locale)
+    assert len(reader.pages) == 1
+    assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
+    text = pdf_text(reader)
+    for stated in (
+        "Hong Kong Digital Education Centre · London Science University",
+        title,
+        "Ana Lucía Núñez",
+        "Primary science with micro:bit",
+        hours,
+        "Dr Jane Smith",
+        "Director of Outreach",
+        "https://convene.test/certificates/verify/x",
+    ):
+        assert stated in text, stated
+
+
+def test_does_a_certificate_without_partners_or_signatory_name_convene_alone(app, issue):
+    text = pdf_text(pdf_of(app, issue(partners=[], signatory=(None, None))))
+    assert text.startswith("Convene Certificate of completion")
+    assert "Dr Jane Smith" not in text
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en", "en"), ("es", "es"), ("zh_Hant", "zh-Hant")])
+def test_does_the_pdf_tell_a_screen_reader_its_language_and_title(app, issue, locale, lang):
+    reader = pdf_of(app, issue(), locale)
+    catalogue = reader.trailer["/Root"]
+    assert catalogue["/Lang"] == lang
+    assert catalogue["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert reader.metadata.title.endswith("— Ana Lucía Núñez")
+
+
+def test_is_the_pdf_free_of_a_tag_tree_that_would_hide_its_text(app, issue):
+    """fpdf2 tags images and links but never text: a tree with only the QR code in it
+    would have screen readers that follow tags skip every word (see certificates.py)."""
+    catalogue = pdf_of(app, issue()).trailer["/Root"]
+    assert "/StructTreeRoot" not in catalogue
+    assert "/MarkInfo" not in catalogue
+
+
+def test_does_a_certificate_keep_who_issued_and_signed_it(client, issue):
+    """A later change of partners or signatory does not rewrite certificates already out."""
+    certificate = issue()
+    programme = certificate.cohort.programme
+    programme.partners = []
+    programme.signatory_name, programme.signatory_title = "Prof Max Mustermann", "Dean"
+    db.session.commit()
+    stated = certificates.facts(certificate)
+    assert stated.organisations == (
+        "Hong Kong Digital Education Centre",
+        "London Science University",
+    )
+    assert (stated.signatory_name, stated.signatory_title) == (
+        "Dr Jane Smith",
+        "Director of Outreach",
+    )
 
 
 def test_does_the_owner_download_a_pdf(client, auth, issue):
@@ -136,6 +242,10 @@ def test_can_anyone_check_a_certificate_without_logging_in(client, issue):
         "Spring 2026",
         "7.5",
         "Issued on",
+        "Issued by",
+        "Hong Kong Digital Education Centre · London Science University",
+        "Signed by",
+        "Dr Jane Smith, Director of Outreach",
     ):
         assert text in html
 

@@ -23,7 +23,7 @@ from app.attendance.words import RowWords, clock
 from app.core.db import utcnow
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
-from app.enrolment import lifecycle
+from app.enrolment import lifecycle, tickets
 from app.enrolment.models import Attendee, Enrolment, EnrolmentStatus, HouseholdMember, PersonKind
 from app.extensions import db
 from app.programmes.models import Cohort, CohortSession, ProgrammeMember, TeamRole
@@ -136,7 +136,8 @@ def family(make_user):
 
 
 def code_of(enrolment: Enrolment) -> str:
-    return f"CONVENE:{enrolment.ticket_token}"
+    """What the ticket's QR code carries."""
+    return tickets.ticket_payload(enrolment.ticket_code)
 
 
 def marks(session: CohortSession) -> list[Attendance]:
@@ -209,16 +210,55 @@ def test_does_a_scan_check_in_everyone_on_the_ticket(door, family):
 @pytest.mark.parametrize(
     "typed",
     [
+        lambda code: tickets.code_groups(code),
+        lambda code: f"  convene:{tickets.code_groups(code).lower()}  ",
+        lambda code: " ".join(code[i : i + 3] for i in range(0, len(code), 3)).lower(),
+        lambda code: code.replace("0", "O").replace("1", "l"),
+    ],
+    ids=["as printed", "prefix and all in lower case", "other groups", "O for 0, l for 1"],
+)
+def test_is_a_code_typed_by_hand_accepted_whatever_its_case_spaces_and_hyphens(door, family, typed):
+    enrolment = family(door.cohort, children=1)
+    enrolment.ticket_code = "0K1M9QXD2HBTN"  # with the digits people type as letters
+    result = commands.check_in_by_code(door.session, typed(enrolment.ticket_code), door.helper)
+    assert result.outcome == ScanOutcome.CHECKED_IN
+
+
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        lambda token: f"CONVENE:{token}",
         lambda token: token,
         lambda token: f"  convene:{token}  ",
         lambda token: " ".join(token[i : i + 4] for i in range(0, len(token), 4)).lower(),
     ],
-    ids=["bare token", "prefix in lower case with spaces", "in groups, lower case"],
+    ids=["its QR code", "bare token", "prefix in lower case with spaces", "in groups, lower case"],
 )
-def test_is_a_code_typed_by_hand_accepted_whatever_its_case_and_spaces(door, family, typed):
+def test_does_a_ticket_issued_before_codes_still_check_in(door, family, scanned):
     enrolment = family(door.cohort, children=1)
-    result = commands.check_in_by_code(door.session, typed(enrolment.ticket_token), door.helper)
+    enrolment.ticket_token = "Jq3-kV9_xT2mWp8sLd4nRb7c"
+    result = commands.check_in_by_code(door.session, scanned(enrolment.ticket_token), door.helper)
     assert result.outcome == ScanOutcome.CHECKED_IN
+    assert result.enrolment == enrolment
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        lambda code: code[:5] + ("X" if code[5] != "X" else "Y") + code[6:],
+        lambda code: code[:3] + code[4] + code[3] + code[5:],
+        lambda code: code[:-1],
+        lambda code: code + "7",
+    ],
+    ids=["one symbol wrong", "two swapped", "one left out", "one too many"],
+)
+def test_is_a_mistyped_code_told_as_a_typing_mistake(door, family, mistake):
+    enrolment = family(door.cohort, children=1)
+    enrolment.ticket_code = "7K3M9QXD2HB17"
+    assert tickets.read_ticket(enrolment.ticket_code).code == "7K3M9QXD2HB17"
+    result = commands.check_in_by_code(door.session, mistake(enrolment.ticket_code), door.helper)
+    assert result.outcome == ScanOutcome.MISTYPED
+    assert marks(door.session) == []
 
 
 def test_does_a_second_scan_say_when_and_by_whom_without_a_second_record(door, family):
@@ -292,7 +332,10 @@ def test_is_a_ticket_without_a_confirmed_place_refused(door, family, status):
     assert marks(door.session) == []
 
 
-@pytest.mark.parametrize("code", ["", "CONVENE:", "CONVENE:nosuchticketatallxyz", "hello world"])
+@pytest.mark.parametrize(
+    "code",
+    ["", "CONVENE:", "CONVENE:nosuchticketatallxyz", "hello world", "CONVENE:7K3M9QXD2HB17"],
+)
 def test_is_an_unknown_code_answered_as_unknown(door, code):
     result = commands.check_in_by_code(door.session, code, door.helper)
     assert result.outcome == ScanOutcome.UNKNOWN
@@ -679,6 +722,7 @@ def test_are_the_scan_answers_distinct_for_every_outcome(client, auth, door, fam
         "already": code_of(fine),
         "wrong_cohort": code_of(family(make_cohort(door.programme))),
         "not_confirmed": code_of(family(door.cohort, status=S.CANCELLED)),
+        "mistyped": code_of(fine)[:-1],
         "unknown": "CONVENE:abcdefghijklmnopqrstuvwx",
     }
     answers = {}
@@ -689,11 +733,12 @@ def test_are_the_scan_answers_distinct_for_every_outcome(client, auth, door, fam
         re.search(r'answer__icon" aria-hidden="true">(.)<', a).group(1) for a in answers.values()
     }
     titles = {re.search(r'answer__title">([^<]+)<', a).group(1) for a in answers.values()}
-    assert len(icons) == len(titles) == 5
+    assert len(icons) == len(titles) == 6
     assert "Already checked in at" in answers["already"]
     assert "by Tom Helper" in answers["already"]
     assert "answer--again" in answers["already"]
     assert "This booking was cancelled." in answers["not_confirmed"]
+    assert "This code has a typing mistake: check it again" in answers["mistyped"]
 
 
 def test_does_a_walk_in_without_seats_get_a_message_and_no_place(client, auth, door, family):

@@ -38,9 +38,9 @@ def measure(app: Flask, port: int) -> Door:
     }
     codes = {
         size: [
-            f"CONVENE:{token}"
-            for token in db.session.scalars(
-                select(Enrolment.ticket_token)
+            f"CONVENE:{code}"
+            for code in db.session.scalars(
+                select(Enrolment.ticket_code)
                 .where(Enrolment.cohort_id == cohort.id)
                 .order_by(Enrolment.id)
             )

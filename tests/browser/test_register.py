@@ -9,6 +9,7 @@ import pytest
 import segno
 from playwright.sync_api import expect
 
+from app.enrolment import tickets
 from app.extensions import db
 from tests.attendance import test_door as at_the_door
 from tests.attendance.test_door import code_of, marks
@@ -174,3 +175,36 @@ def test_can_a_helper_check_in_by_code_and_tap_then_hand_a_child_over(
     left = records[lewis.attendees[0].id]
     assert (left.collected_by, left.released_by_id) == ("Nadia Aunt", door.helper.id)
     assert left.checked_out_at is not None
+
+
+def test_does_the_phone_say_so_next_to_the_code_box_when_a_code_is_mistyped_or_too_many(
+    app, phone, door, family, make_user, log_in
+):
+    """A code read out and typed with a slip, then a helper over the door's limit: each
+    answer appears where a scan's answer goes, and nothing is recorded."""
+    app.config.update(DOOR_RATE_LIMIT="2 per minute")
+    first = family(door.cohort, children=1)
+    second = family(door.cohort, children=1, guardian=make_user(name="Bea Brown"))
+    log_in(phone, door.helper.email)
+    phone.goto(door.url())
+    code_box = phone.get_by_label("Ticket code")
+
+    printed = tickets.code_groups(first.ticket_code)
+    code_box.fill(printed[:-1] + ("Z" if printed[-1] != "Z" else "Y"))
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    expect(phone.locator("#scan-answer")).to_contain_text(
+        "This code has a typing mistake: check it again"
+    )
+
+    code_box.fill(printed.lower())
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    expect(phone.locator("#scan-answer")).to_contain_text("Checked in: Amira")
+
+    code_box.fill(tickets.code_groups(second.ticket_code))
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    expect(phone.locator("#scan-answer")).to_contain_text("Too many check-ins in a short time")
+    expect(phone.locator("#scan-answer")).to_contain_text("That one was not recorded.")
+    assert len(marks(door.session)) == 1
+    audit = Audit(phone)
+    audit.check("register with a refusal")
+    audit.assert_clean()

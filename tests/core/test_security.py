@@ -89,8 +89,18 @@ def test_does_production_refuse_to_start_without_a_real_secret_key(monkeypatch, 
 
 def test_does_production_start_with_a_real_secret_key(monkeypatch, database_url):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://convene.example.org")
     app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url)
     assert app.config["SESSION_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("address", [None, "", "convene.example.org", "https://"])
+def test_does_production_refuse_to_start_without_the_sites_address(monkeypatch, address):
+    """Every link in mail is built on it; without it they would lead nowhere."""
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", address)
+    with pytest.raises(RuntimeError, match=r"^Refusing to start: set PUBLIC_BASE_URL"):
+        create_app(ProductionConfig)
 
 
 def test_does_the_login_form_slow_down_password_guessing(client, make_user):

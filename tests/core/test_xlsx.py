@@ -31,6 +31,20 @@ def test_are_formulas_text_and_odd_strings_kept():
     ]
 
 
+def test_does_a_cell_that_looks_like_a_formula_stay_text_when_edited():
+    """Excel's quote prefix: no apostrophe in the cell, and editing it keeps it text."""
+    file = io.BytesIO()
+    write_workbook(file, "Sheet", [["=HYPERLINK(1)", "@SUM(A1)", "Ada", "x=1"]])
+    file.seek(0)
+    [row] = load_workbook(file).active.iter_rows()
+    assert [(c.value, c.data_type, c.quotePrefix) for c in row] == [
+        ("=HYPERLINK(1)", "s", True),
+        ("@SUM(A1)", "s", True),
+        ("Ada", "s", False),
+        ("x=1", "s", False),
+    ]
+
+
 def test_do_empty_cells_keep_the_columns_in_place():
     _names, rows = read_back([["a", None, "c"], [None, "b"]])
     assert rows == [[("a", "s"), (None, "n"), ("c", "s")], [(None, "n"), ("b", "s"), (None, "n")]]

@@ -17,6 +17,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from icalendar import Calendar
 from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select, update
@@ -157,6 +158,29 @@ def test_does_the_next_confirmation_carry_a_changed_session(workshop, household,
     first, second = (mail.attachments[0]["content"] for mail in outbox("enrolment_confirmed"))
     assert "Lecture theatre 2" not in first
     assert "LOCATION:Lecture theatre 2" in second
+
+
+def test_does_the_mailed_calendar_name_its_events_on_the_sites_domain(
+    app, make_programme, make_cohort, make_session, make_user, outbox
+):
+    app.config["PUBLIC_BASE_URL"] = "https://outreach.example.ac.uk"
+    cohort = make_cohort(make_programme(kind=ProgrammeKind.TEACHER_TRAINING))
+    online = make_session(cohort, venue=None, online_url="https://meet.example.org/room")
+    in_person = make_session(cohort, utcnow() + timedelta(days=40), venue="Great Hall")
+    with transaction():
+        lifecycle.book(make_user(), cohort, Party(account_holder=True))
+    [mail] = outbox("enrolment_confirmed")
+    calendar = Calendar.from_ical(mail.attachments[0]["content"])
+    assert str(calendar["UID"]) == f"cohort-{cohort.id}@outreach.example.ac.uk"
+    events = {str(event["UID"]): event for event in calendar.events}
+    assert set(events) == {
+        f"session-{online.id}@outreach.example.ac.uk",
+        f"session-{in_person.id}@outreach.example.ac.uk",
+    }
+    joining = events[f"session-{online.id}@outreach.example.ac.uk"]
+    assert str(joining["LOCATION"]) == str(joining["URL"]) == "https://meet.example.org/room"
+    venue = events[f"session-{in_person.id}@outreach.example.ac.uk"]
+    assert str(venue["LOCATION"]) == "Great Hall"
 
 
 def test_is_a_party_confirmed_when_its_seats_are_free(workshop, household, outbox):
@@ -429,6 +453,23 @@ def test_does_the_scheduled_job_run_from_the_command_line(app, summer_school, ma
     assert "expired 1" in result.output
     db.session.refresh(enrolment)
     assert enrolment.status == S.EXPIRED
+
+
+def test_do_links_in_mail_from_the_scheduled_job_lead_to_the_public_address(
+    app, summer_school, make_user, outbox
+):
+    app.config["PUBLIC_BASE_URL"] = "https://outreach.example.ac.uk/convene"
+    cohort = summer_school()
+    with transaction():
+        enrolment = lifecycle.save_application(make_user(), cohort, application(), submit=True)
+    with transaction():
+        lifecycle.make_offers([enrolment], deadline=utcnow() + timedelta(hours=30))
+    result = app.test_cli_runner().invoke(args=["enrolment", "run-scheduled"])
+    assert "reminded 1" in result.output
+    [reminder] = outbox("enrolment_offer_reminder")
+    link = f"https://outreach.example.ac.uk/convene/me/enrolments/{enrolment.id}"
+    assert link in reminder.body_text
+    assert link in reminder.body_html
 
 
 # The invariant, under random sequences -------------------------------------------------

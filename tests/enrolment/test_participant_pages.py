@@ -180,7 +180,7 @@ def test_can_a_guardian_book_two_children_and_an_adult_and_show_the_ticket(
     assert ticket.status_code == 200
     html = text_of(ticket)
     assert "<svg" in html
-    assert tickets.token_groups(enrolment.ticket_token) in html
+    assert tickets.code_groups(enrolment.ticket_code) in html
     assert "Ada Parent" in html
     assert "Child 1" in html
     assert "Great Hall" in html
@@ -769,26 +769,44 @@ def qr_path(svg: str) -> str:
     return re.search(r'class="qrline"[^>]* d="([^"]+)"', svg).group(1)
 
 
-def test_does_the_ticket_code_carry_the_ticket_token(client, auth, guardian, workshop):
+def test_does_the_qr_code_carry_the_ticket_code(client, auth, guardian, workshop):
     cohort = workshop()
     parent = auth.login_as(guardian(children=0, adults=1))
     enrolment = book(parent, cohort)
     html = client.get(f"/me/enrolments/{enrolment.id}/ticket").get_data(as_text=True)
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
 
-    expected = segno.make(f"CONVENE:{enrolment.ticket_token}", error="m", micro=False)
+    expected = segno.make(f"CONVENE:{enrolment.ticket_code}", error="m", micro=False)
     assert qr_path(svg) == qr_path(expected.svg_inline())
-    other = segno.make("CONVENE:someone-elses-token-xyz", error="m", micro=False)
+    other = segno.make("CONVENE:7K3M9QXD2HB17", error="m", micro=False)
     assert qr_path(svg) != qr_path(other.svg_inline())
-    assert tickets.read_ticket(f"CONVENE:{enrolment.ticket_token}") == enrolment.ticket_token
-    typed = tickets.token_groups(enrolment.ticket_token)
-    assert tickets.read_ticket(typed) == enrolment.ticket_token
+    # What it shows under the code reads as the same ticket.
+    shown = re.search(r'<code class="ticket__token">([^<]+)</code>', html).group(1)
+    symbol = "[0-9A-HJKMNP-TV-Z]"  # Crockford's base 32: no I, L, O, U
+    assert re.fullmatch(rf"{symbol}{{4}}-{symbol}{{4}}-{symbol}{{4}}-{symbol}", shown)
+    code = tickets.TicketText(code=enrolment.ticket_code)
+    assert tickets.read_ticket(f"CONVENE:{enrolment.ticket_code}") == code
+    assert tickets.read_ticket(shown) == code
 
 
 def test_which_texts_read_as_tickets():
-    assert tickets.read_ticket("convene: abcd efgh ijkl mnop") == "abcdefghijklmnop"
+    code, token = tickets.TicketText(code="7K3M9QXD2HB17"), "Jq3-kV9_xT2mWp8sLd4nRb7c"
+    assert tickets.read_ticket("7k3m 9qxd 2hb1 7") == code
+    assert tickets.read_ticket("convene:7K3M-9QXD-2HBI-7") == code
+    assert tickets.read_ticket(f"convene: {token[:12]} {token[12:]}").token == token
+    assert tickets.read_ticket("7K3M-9QXD-2HB1-8") == tickets.TicketText(mistyped=True)
     assert tickets.read_ticket("https://evil.example/") is None
+    assert tickets.read_ticket("7K3M9QXD") is None
     assert tickets.read_ticket("") is None
+
+
+def test_does_the_confirmation_mail_give_the_ticket_code(guardian, workshop, outbox):
+    parent = guardian(children=0, adults=1)
+    enrolment = book(parent, workshop())
+    [mail] = outbox("enrolment_confirmed")
+    printed = tickets.code_groups(enrolment.ticket_code)
+    assert f"if the QR code does not scan: {printed}" in mail.body_text
+    assert printed in mail.body_html
 
 
 @pytest.mark.parametrize("status", [S.WAITLISTED, S.CANCELLED])
@@ -819,9 +837,14 @@ def test_does_the_calendar_of_a_confirmed_place_include_the_online_link(
     [event] = Calendar.from_ical(response.data).walk("VEVENT")
     assert "https://meet.example.org/x" in str(event["DESCRIPTION"])
     assert f"/me/enrolments/{enrolment.id}" in str(event["DESCRIPTION"])
+    # Where calendar apps look for where to go, and make it a button.
+    assert str(event["LOCATION"]) == "https://meet.example.org/x"
+    assert str(event["URL"]) == "https://meet.example.org/x"
     # The public file of the same cohort leaves the joining link out.
     public = client.get(f"/programmes/primary-science/cohorts/{cohort.id}.ics")
     assert b"meet.example.org" not in public.data
+    [public_event] = Calendar.from_ical(public.data).walk("VEVENT")
+    assert str(public_event["LOCATION"]) == "Online"
 
 
 # Nobody sees anyone else's -------------------------------------------------------------

@@ -657,8 +657,18 @@ def test_do_calendar_events_keep_their_uids_across_downloads(client, hong_kong_s
     first = download_calendar(client, cohort.programme, cohort)
     second = download_calendar(client, cohort.programme, cohort)
     uids = [str(e["UID"]) for e in first.events]
-    assert uids == [f"session-{hong_kong_session.id}@convene"]
+    assert uids == [f"session-{hong_kong_session.id}@convene.test"]  # PUBLIC_BASE_URL's host
     assert uids == [str(e["UID"]) for e in second.events]
+    assert str(first["UID"]) == f"cohort-{cohort.id}@convene.test"
+
+
+def test_do_calendar_events_keep_the_domain_a_site_had_before_it_moved(
+    app, client, hong_kong_session
+):
+    app.config.update(PUBLIC_BASE_URL="https://new.example.org", CALENDAR_UID_DOMAIN="convene")
+    cohort = hong_kong_session.cohort
+    calendar = download_calendar(client, cohort.programme, cohort)
+    assert [str(e["UID"]) for e in calendar.events] == [f"session-{hong_kong_session.id}@convene"]
 
 
 def test_does_a_public_calendar_keep_the_joining_link_private(

@@ -265,8 +265,71 @@ def test_can_a_lead_or_an_organiser_edit_the_programme(client, auth, team, who):
     assert (team.programme.title, team.programme.slug) == ("Robot Lab 2", "robot-lab")
 
 
+# Who signs the certificates: the lead's choice
+
+SIGNATORY = {"signatory_name": "Dr Jane Smith", "signatory_title": "Director of Outreach"}
+
+
+def signatory(programme: Programme) -> tuple:
+    db.session.expire_all()
+    return programme.signatory_name, programme.signatory_title
+
+
+def test_does_a_lead_choose_who_signs_the_certificates(client, auth, team):
+    auth.login_as(team.lead)
+    html = text(client.get(team.urls()["edit"]))
+    assert 'id="signatory_name"' in html
+    response = client.post(team.urls()["edit"], data=programme_form(**SIGNATORY))
+    assert response.status_code == 302
+    assert signatory(team.programme) == ("Dr Jane Smith", "Director of Outreach")
+    html = text(client.get(team.urls()["edit"]))
+    assert input_value(html, "signatory_title") == "Director of Outreach"
+    client.post(team.urls()["edit"], data=programme_form(signatory_name=" ", signatory_title=""))
+    assert signatory(team.programme) == (None, None)
+
+
+def test_is_a_role_without_a_name_refused(client, auth, team):
+    auth.login_as(team.lead)
+    response = client.post(
+        team.urls()["edit"], data=programme_form(signatory_title="Director of Outreach")
+    )
+    assert response.status_code == 422
+    assert "Give the name of who signs" in field_error(text(response), "signatory_name")
+    assert signatory(team.programme) == (None, None)
+
+
+def test_does_an_organiser_see_who_signs_without_choosing(client, auth, team):
+    team.programme.signatory_name, team.programme.signatory_title = "Dr Jane Smith", "Director"
+    db.session.commit()
+    auth.login_as(team.organiser)
+    html = text(client.get(team.urls()["edit"]))
+    assert 'id="signatory_name"' not in html
+    assert "Signed by Dr Jane Smith, Director." in html
+    data = programme_form(title="Robot Lab 2", slug="robot-lab", signatory_name="Oscar")
+    assert client.post(team.urls()["edit"], data=data).status_code == 302
+    db.session.expire_all()
+    assert team.programme.title == "Robot Lab 2"
+    assert signatory(team.programme) == ("Dr Jane Smith", "Director")
+
+
+def test_can_a_helper_choose_who_signs(client, auth, team):
+    auth.login_as(team.helper)
+    response = client.post(team.urls()["edit"], data=programme_form(**SIGNATORY))
+    assert response.status_code == 403
+    assert signatory(team.programme) == (None, None)
+
+
+def test_does_the_creator_of_a_programme_choose_who_signs(client, auth, make_user):
+    auth.login_as(make_user(may_create_programmes=True))
+    assert 'id="signatory_name"' in text(client.get("/organise/programmes/new"))
+    client.post("/organise/programmes/new", data=programme_form(**SIGNATORY))
+    programme = db.session.scalar(select(Programme))
+    assert signatory(programme) == ("Dr Jane Smith", "Director of Outreach")
+
+
 EDIT_PAGES = ["edit", "new_cohort", "edit_cohort", "new_session", "weekly", "edit_session"]
-EDIT_POSTS = [*EDIT_PAGES, "status", "delete_session", "team", "role", "remove"]
+TEAM_POSTS = ["team", "role", "remove"]
+EDIT_POSTS = [*EDIT_PAGES, "status", "delete_session", *TEAM_POSTS]
 
 
 @pytest.mark.parametrize("page", EDIT_PAGES)
@@ -282,7 +345,7 @@ def test_can_a_helper_change_anything(client, auth, team, page):
         team.urls()[page],
         data={**programme_form(), **session_form(), "status": "published", "role": "helper"},
     )
-    assert response.status_code == 403
+    assert response.status_code == (404 if page in TEAM_POSTS else 403)
     db.session.expire_all()
     assert team.programme.status == ProgrammeStatus.DRAFT
     assert len(team.cohort.sessions) == 1
@@ -302,10 +365,26 @@ def test_does_a_helper_see_the_overview_without_edit_buttons(client, auth, team)
         assert hidden not in cohort_page
 
 
-@pytest.mark.parametrize("page", ["programme", "cohort", "team"])
-def test_can_a_helper_see_the_programme_cohort_and_team(client, auth, team, page):
+@pytest.mark.parametrize("page", ["programme", "cohort"])
+def test_can_a_helper_see_the_programme_and_cohort(client, auth, team, page):
     auth.login_as(team.helper)
     assert client.get(team.urls()[page]).status_code == 200
+
+
+def test_is_the_team_page_hidden_from_a_helper(client, auth, team):
+    """Who else is on the team, with their emails, is not a helper's business: the page
+    answers as if it did not exist, and no tab leads to it."""
+    auth.login_as(team.helper)
+    response = client.get(team.urls()["team"])
+    assert response.status_code == 404
+    assert "organiser@example.org" not in text(response)
+    assert team.urls()["team"] not in text(client.get(team.urls()["programme"]))
+
+
+@pytest.mark.parametrize("who", ["lead", "organiser"])
+def test_do_leads_and_organisers_find_the_team_tab(client, auth, team, who):
+    auth.login_as(getattr(team, who))
+    assert f'href="{team.urls()["team"]}"' in text(client.get(team.urls()["programme"]))
 
 
 ALL_PAGES = ["programme", "edit", "team", "new_cohort", "cohort", "edit_cohort"]
@@ -619,9 +698,8 @@ def test_can_the_last_lead_be_removed(client, auth, team):
     assert len(team.programme.members) == 3
 
 
-@pytest.mark.parametrize("who", ["organiser", "helper"])
-def test_do_organisers_and_helpers_see_the_team_without_changing_it(client, auth, team, who):
-    auth.login_as(getattr(team, who))
+def test_does_an_organiser_see_the_team_without_changing_it(client, auth, team):
+    auth.login_as(team.organiser)
     html = text(client.get(team.urls()["team"]))
     assert "Lena Lead" in html
     assert "Add to the team" not in html

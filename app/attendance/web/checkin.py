@@ -1,21 +1,26 @@
 """Self check-in: a participant scans the rotating code shown on the register's screen
-at the door and checks in their own party."""
+at the door and checks in their own party; rate limited per participant and per
+device (`limits.self_checkin_limits`)."""
 
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template
 from flask import session as browser_session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.attendance import commands, rules
 from app.attendance.forms import ConfirmForm
+from app.attendance.web import limits
 from app.attendance.words import self_check_in_answer
 from app.core.db import utcnow
+from app.core.errors import render_error
 from app.core.transaction import transaction
 from app.core.web import get_or_404
 from app.programmes.models import CohortSession
 
 bp = Blueprint("attendance_checkin", __name__)
+bp.after_request(limits.give_device_id)
 
 _SEEN = "self_checkin_seen"
 
@@ -40,7 +45,21 @@ def _remember_code(session: CohortSession, code: str, now: datetime) -> datetime
     return datetime.fromtimestamp(seen[key], UTC) if key in seen else None
 
 
+@bp.errorhandler(429)
+def too_many(error):
+    wait = limits.wait()[1]
+    return render_error(
+        429,
+        _(
+            "Too many check-in attempts from this phone or account. Wait %(wait)s, "
+            "then scan the code at the door again.",
+            wait=wait,
+        ),
+    )
+
+
 @bp.route("/<int:session_id>/<code>", methods=["GET", "POST"])
+@limits.self_checkin_limits
 def self_checkin(session_id: int, code: str):
     """Opened from the QR code on the register: GET says who will be checked in,
     the button (POST) does it."""

@@ -2,7 +2,8 @@
 
 Pages load through `app.programmes.web.access.load` (404 outside the team, 403
 without the right), in one query. Once a session's day is over, changing its
-register is a correction, for leads and organisers only. Each action is a plain
+register is a correction, for leads and organisers only. Every action is rate
+limited per helper and per device (`limits.door_limits`). Each action is a plain
 form POST that works without JavaScript; with it (static/js/register.js), the
 same POST asks for JSON and gets back the rows it changed, the counts and what
 to announce: read for those attendees only, whatever the register's size. A
@@ -35,8 +36,10 @@ from app.attendance.forms import (
     WalkInForm,
     read_tap,
 )
+from app.attendance.web import limits
 from app.attendance.words import MARK_ORDER, Answer, RowWords, scan_answer, state_label
 from app.core.db import utcnow
+from app.core.errors import render_error
 from app.core.qr import qr_image
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
@@ -50,6 +53,7 @@ from app.programmes.permissions import (
 from app.programmes.web.access import Loaded, load
 
 bp = Blueprint("attendance_door", __name__)
+bp.after_request(limits.give_device_id)
 
 
 # Loading and answering ---------------------------------------------------------------
@@ -167,6 +171,25 @@ def _refused(loaded: Loaded, message, attendee_id: int | None = None):
     return _answer(loaded, answer, [attendee_id] if attendee_id else [], status=409)
 
 
+@bp.errorhandler(429)
+def too_many(error):
+    """Over a door limit: nothing of what was sent is recorded. The script shows the
+    answer where the one of a scan goes (next to the code box); a sync call reads
+    `retry_after`; a plain form gets the error page."""
+    seconds, wait = limits.wait()
+    title = _("Too many check-ins in a short time")
+    detail = _("That one was not recorded. Try again in %(wait)s.", wait=wait)
+    if not _wants_json():
+        return render_error(429, f"{title}. {detail}")
+    answer = Answer("bad", "⏸", title, detail)
+    return jsonify(
+        error="rate_limited",
+        message=f"{title}. {detail}",
+        retry_after=seconds,
+        answer=render_template("attendance/_answer.html", answer=answer),
+    ), 429
+
+
 # The register ------------------------------------------------------------------------
 
 
@@ -178,6 +201,7 @@ def register(programme_id: int, cohort_id: int, session_id: int):
 
 @bp.post("/tap")
 @login_required
+@limits.door_limits
 def tap(programme_id: int, cohort_id: int, session_id: int):
     """A mark button of the register's list."""
     loaded = _load_to_change(programme_id, cohort_id, session_id)
@@ -197,6 +221,7 @@ def tap(programme_id: int, cohort_id: int, session_id: int):
 
 @bp.route("/<int:attendee_id>/check-out", methods=["GET", "POST"])
 @login_required
+@limits.door_limits
 def check_out(programme_id: int, cohort_id: int, session_id: int, attendee_id: int):
     """A child leaves: the page lists who may collect them, a button each (linked
     from the child's row while they are on site); the button records who did."""
@@ -233,6 +258,7 @@ def _check_out(loaded: Loaded, attendee: Attendee, collector: str):
 
 @bp.post("/scan")
 @login_required
+@limits.door_limits
 def scan(programme_id: int, cohort_id: int, session_id: int):
     loaded = _load_to_change(programme_id, cohort_id, session_id)
     form = ScanForm()
@@ -258,6 +284,7 @@ def scan(programme_id: int, cohort_id: int, session_id: int):
 
 @bp.post("/walk-in")
 @login_required
+@limits.door_limits
 def walk_in(programme_id: int, cohort_id: int, session_id: int):
     loaded = _load_to_change(programme_id, cohort_id, session_id)
     form = WalkInForm()

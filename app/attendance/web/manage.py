@@ -63,7 +63,7 @@ def export_attendance(programme_id: int, cohort_id: int):
         )
     return Response(
         stream_with_context(exports.body(export)),
-        mimetype=exports.MIMETYPES[export.file_format],
+        content_type=exports.CONTENT_TYPES[export.file_format],
         headers={
             "Content-Disposition": f'attachment; filename="{export.filename}"',
             "Cache-Control": "no-store",

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 
 from app.accounts.models import User
 from app.core import web
+from app.core.address import absolute_url
 from app.core.errors import render_error
-from app.core.outbox import absolute_url
 from app.core.refusal import Refusal
 from app.core.security import is_safe_next
 from app.core.transaction import transaction
@@ -226,8 +226,8 @@ def ticket(enrolment_id: int):
     return render_template(
         "enrolment/ticket.html",
         enrolment=enrolment,
-        qr=tickets.qr_svg(enrolment.ticket_token, _("Ticket code for %(names)s", names=names)),
-        typed_code=tickets.token_groups(enrolment.ticket_token),
+        qr=tickets.qr_svg(enrolment.ticket_code, _("Ticket code for %(names)s", names=names)),
+        typed_code=tickets.code_groups(enrolment.ticket_code),
     )
 
 

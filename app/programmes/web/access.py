@@ -2,7 +2,8 @@
 
 Every page of a programme goes through `load()`: people outside its team get 404
 (as if it did not exist, and also for a cohort, session or member id that belongs
-to another programme), team members without the right get 403."""
+to another programme), team members without the right get 403. A page some of the
+team need not know about (the team list, for helpers) is 404 for them too."""
 
 from dataclasses import dataclass
 
@@ -37,10 +38,13 @@ def load(
     rule=can_see_management,
     cohort_id: int | None = None,
     session_id: int | None = None,
+    *,
+    see=can_see_management,
 ) -> Loaded:
     """The programme, cohort and session a URL names, if the signed-in user may use them.
 
-    404 for anyone outside the team and for ids that do not belong together;
+    404 when `see(user, role)` refuses (anyone outside the team; on a need-to-know
+    page, team members without the need) and for ids that do not belong together;
     then 403 when `rule(user, role)` refuses (a helper on an edit page). One query,
     with the user's role: a scan at a busy door goes through here too.
     """
@@ -66,7 +70,7 @@ def load(
                 (CohortSession.cohort_id == Cohort.id) & (CohortSession.id == session_id),
             )
         found = db.session.execute(statement).first()
-    if found is None or not can_see_management(current_user, found.role):
+    if found is None or not see(current_user, found.role):
         abort(404)
     if not rule(current_user, found.role):
         abort(403)

@@ -31,9 +31,11 @@ from app.programmes.forms import (
 )
 from app.programmes.models import Cohort, CohortQuestion, ProgrammeMember, ProgrammeStatus, TeamRole
 from app.programmes.permissions import (
+    can_choose_signatory,
     can_edit_programme,
     can_manage_enrolments,
     can_manage_team,
+    can_see_team,
     may_create_programmes,
 )
 from app.programmes.web.access import Loaded, load
@@ -75,6 +77,7 @@ def new_programme():
         )
     form = ProgrammeForm(
         organisations=queries.all_organisations(),
+        may_choose_signatory=True,  # its creator is its lead
         data={"language": "en", "mode": IN_PERSON},
     )
     programme = run_form(
@@ -97,6 +100,7 @@ def edit_programme(programme_id: int):
     form = ProgrammeForm(
         organisations=queries.all_organisations(),
         current_language=programme.language,
+        may_choose_signatory=can_choose_signatory(current_user, loaded.role),
         data=programme_data(programme),
     )
     saved = run_form(
@@ -191,13 +195,13 @@ def render_team(loaded: Loaded, add_form=None, refused: ProgrammeMember | None =
 @bp.get("/programmes/<int:programme_id>/team")
 @login_required
 def team(programme_id: int):
-    return render_team(load(programme_id))
+    return render_team(load(programme_id, see=can_see_team))
 
 
 @bp.post("/programmes/<int:programme_id>/team")
 @login_required
 def add_member(programme_id: int):
-    loaded = load(programme_id, can_manage_team)
+    loaded = load(programme_id, can_manage_team, see=can_see_team)
     form = AddMemberForm()
     member = run_form(
         form,
@@ -223,7 +227,7 @@ def _member(loaded: Loaded, member_id: int) -> ProgrammeMember:
 @bp.post("/programmes/<int:programme_id>/team/<int:member_id>/role")
 @login_required
 def change_role(programme_id: int, member_id: int):
-    loaded = load(programme_id, can_manage_team)
+    loaded = load(programme_id, can_manage_team, see=can_see_team)
     member = _member(loaded, member_id)
     form = RoleForm(prefix=f"member-{member.id}")
     if not form.validate():
@@ -247,7 +251,7 @@ def change_role(programme_id: int, member_id: int):
 @bp.post("/programmes/<int:programme_id>/team/<int:member_id>/remove")
 @login_required
 def remove_member(programme_id: int, member_id: int):
-    loaded = load(programme_id, can_manage_team)
+    loaded = load(programme_id, can_manage_team, see=can_see_team)
     member = _member(loaded, member_id)
     name, was_me = member.user.name, member.user_id == current_user.id
     try:
