@@ -589,8 +589,10 @@ def live_server(app) -> Iterator[LiveServerURL]:
         daemon=True,
     )
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url  # the links in its mail lead to this server
     try:
-        yield LiveServerURL(f"http://127.0.0.1:{server.server_port}", app)
+        yield LiveServerURL(url, app)
     finally:
         server.shutdown()
         server.server_close()

@@ -168,6 +168,7 @@ def seed_outbox() -> OutboxMessage:
             subject="Reset your Convene password",
             body_text="Hello,\n\nOpen this link to choose a new password.\n",
             status=status,
+            locale="en",
             **fields,
         )
 
