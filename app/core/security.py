@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, redirect, request, url_for
 from flask import Request as FlaskRequest
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+from werkzeug.routing import BaseConverter
 
 
 class TextParameters(ImmutableMultiDict):
@@ -29,6 +30,13 @@ class Request(FlaskRequest):
     """Every request's query string and form, read through `TextParameters`."""
 
     parameter_storage_class = TextParameters
+
+
+class TextConverter(BaseConverter):
+    """A text part of an address (a slug, a code, a token) never holds a NUL character:
+    an address with one names no page (404), rather than reaching a query."""
+
+    regex = r"[^/\x00]+"
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -70,5 +78,7 @@ def redirect_to_safe(target: str | None, default_endpoint: str = "site.index"):
 
 
 def init_app(app: Flask) -> None:
+    """Called before the routes are registered: they are read with `TextConverter`."""
     app.request_class = Request
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.after_request(set_security_headers)

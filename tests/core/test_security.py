@@ -1,6 +1,9 @@
 """Is Convene safe by default: CSRF, headers, cookies, rate limits, secrets?"""
 
+from urllib.parse import unquote
+
 import pytest
+from werkzeug.exceptions import NotFound
 
 from app import create_app
 from app.core.security import is_safe_next
@@ -173,3 +176,13 @@ def test_are_nul_characters_taken_out_of_what_a_form_or_query_sends(client, auth
     db.session.refresh(user)
     assert user.name == "Ana Ruiz"
     assert client.get("/programmes/?q=%00robots").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/programmes/robot-lab%00/", "/certificates/verify/%00code", "/account/reset/%00"]
+)
+def test_does_an_address_with_a_nul_character_name_no_page(app, client, path):
+    """A NUL in a slug, code or token must not reach a query (PostgreSQL refuses it)."""
+    assert client.get(path).status_code == 404
+    with pytest.raises(NotFound):
+        app.url_map.bind("localhost").match(unquote(path))
