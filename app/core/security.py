@@ -1,5 +1,6 @@
 """What every request and response passes through: input without NUL characters,
-security headers, safe redirects."""
+security headers, safe redirects, and stored web addresses that become links only
+when they are web addresses."""
 
 from urllib.parse import urlsplit
 
@@ -7,6 +8,8 @@ from flask import Flask, Response, redirect, request, url_for
 from flask import Request as FlaskRequest
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.routing import BaseConverter
+
+from app.core.templating import template_helpers
 
 
 class TextParameters(ImmutableMultiDict):
@@ -70,6 +73,23 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target and "\n" not in target
+
+
+def is_web_address(url: str | None) -> bool:
+    """Is `url` a full http or https address, with a host and without spaces or control
+    characters? Only such an address is accepted as a website or joining link, and only
+    a stored address that is one becomes a link (`href`): one saved before addresses were
+    checked, or imported (`javascript:`, `data:`, ...) is shown as text."""
+    if not url or any(char <= " " or char == "\x7f" for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[example.org": a bracket that opens no IPv6 address
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+template_helpers({"is_web_address": is_web_address})
 
 
 def redirect_to_safe(target: str | None, default_endpoint: str = "site.index"):

@@ -6,10 +6,11 @@ import pytest
 from werkzeug.exceptions import NotFound
 
 from app import create_app
-from app.core.security import is_safe_next
+from app.core.security import is_safe_next, is_web_address
 from app.extensions import db, limiter
 from app.programmes.models import EnrolmentMode
 from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
+from tests.links import HOSTILE_ADDRESSES
 
 
 @pytest.mark.parametrize(
@@ -186,3 +187,22 @@ def test_does_an_address_with_a_nul_character_name_no_page(app, client, path):
     assert client.get(path).status_code == 404
     with pytest.raises(NotFound):
         app.url_map.bind("localhost").match(unquote(path))
+
+
+@pytest.mark.parametrize(
+    ("address", "web"),
+    [
+        ("https://meet.example.org/j/123", True),
+        ("HTTP://Example.org", True),
+        *((hostile, False) for hostile in HOSTILE_ADDRESSES),
+        ("https:javascript:alert(1)", False),
+        ("//evil.example.org", False),
+        ("meet.example.org", False),
+        ("https://[example.org", False),
+        ("https://exa mple.org", False),
+        (None, False),
+    ],
+)
+def test_which_addresses_are_web_addresses(address, web):
+    """Only these become links (and only these are accepted as websites or joining links)."""
+    assert is_web_address(address) is web
