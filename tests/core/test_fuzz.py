@@ -53,12 +53,16 @@ class Hostile:
 
 #: Hebrew after a right-to-left override, and an emoji.
 RTL_TEXT = "\u202e\u05e9\u05dc\u05d5\u05dd \U0001f600"
-WEIRD = Hostile("HTML, RTL text, emoji and NUL", f"<script>alert(1)</script>{RTL_TEXT}\x00'\";--")
+WEIRD = Hostile(
+    "HTML, RTL text, emoji, NUL, a header line and SQL's wildcards",
+    f"<script>alert(1)</script>{RTL_TEXT}\x00\r\nSet-Cookie: fuzz=1\r'\";-- %_\\",
+)
 LONG = Hostile("10,000 characters", "x" * 10_000)
 HUGE = Hostile("a huge number", "9" * 30)
 NEGATIVE = Hostile("a negative number", "-1")
 NAN = Hostile("NaN", "NaN")
 INFINITY = Hostile("-Infinity", "-Infinity")
+EXPONENT = Hostile("a number with a huge exponent", "1e400")
 LEFT_OUT = Hostile("left out", "")
 AS_SHOWN = Hostile("as a person would fill it in", "")
 WRONG = Hostile("a value not offered", "not-a-choice")
@@ -72,11 +76,13 @@ TIMES = [Hostile(text, text) for text in ("25:61", "99:99")]
 TEXT = [WEIRD, LONG]
 #: Controls whose value a form reads as empty text when it is left out.
 TEXT_KINDS = {"text", "textarea", "email", "url", "tel", "password", "search"}
-NUMBERS = [HUGE, NEGATIVE, NAN, INFINITY]
+NUMBERS = [HUGE, NEGATIVE, NAN, INFINITY, EXPONENT]
 CHOICES = [WRONG, HUGE, NEGATIVE]
 
 #: What each kind of control is sent, besides being left out and sent twice.
 VALUES_BY_KIND: dict[str, list[Hostile]] = {
+    "url": [*TEXT, Hostile("an address that does not parse", "https://[example.org")],
+    "email": [*TEXT, Hostile("an email address that does not parse", "fuzz@[example")],
     "number": NUMBERS,
     "date": DATES + EDGE_DATES,
     "datetime-local": DATETIMES,
@@ -409,7 +415,7 @@ class Fuzzer:
             "every argument twice, unknown ones, and Accept-Language",
             WEIRD,
             query_string=twice,
-            headers={"Accept-Language": f"{WEIRD.value}, {LONG.value};q=NaN"},
+            headers={"Accept-Language": f"{RTL_TEXT}, <script>, {LONG.value};q=NaN"},
         )
 
     # Forms
@@ -473,6 +479,7 @@ class Fuzzer:
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.usefixtures("upload_folder")
 def test_does_no_input_make_a_server_error(app, client, auth, monkeypatch, role):
     load_demo_site()
     fuzzer = Fuzzer(app, client, role)
