@@ -136,6 +136,7 @@ def _other_contexts(user: User | None) -> Iterator[dict]:
         "organisation_id": organisation.id if organisation else None,
         "code": certificate.code if certificate else "NOT-A-CODE",
         "token": make_reset_token(user) if user is not None else None,
+        "user_id": user.id if user is not None else None,
     }
 
 

@@ -34,11 +34,15 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from flask import got_request_exception
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from app.core.transaction import transaction
 from app.demo import DEMO_PASSWORD
 from app.extensions import db, limiter
-from tests.site_map import ROLES, demo_user, load_demo_site, site_pages
+from app.programmes.commands import QuestionDetails, add_question
+from app.programmes.models import Cohort, QuestionKind
+from tests.site_map import ROLES, SAMPLE_COHORTS, demo_user, load_demo_site, site_pages
 
 pytestmark = pytest.mark.slow
 
@@ -478,10 +482,29 @@ class Fuzzer:
         return "\n".join(str(failure) for failure in self.failures)
 
 
+QUESTIONS = [
+    QuestionDetails("Which track?", QuestionKind.CHOICE, choices=["Robots", "Rivers"]),
+    QuestionDetails("Why this track?", QuestionKind.TEXT, required=False),
+]
+
+
+def ask_questions() -> None:
+    """The demo cohorts ask no questions of their own: each cohort the walk visits gets
+    two, so that the question pages and their forms, and the answers on the application
+    form, are sent hostile values too."""
+    with transaction():
+        for cohort in db.session.scalars(select(Cohort).where(Cohort.name.in_(SAMPLE_COHORTS))):
+            add_question(
+                cohort, QuestionDetails("Which track?", QuestionKind.CHOICE, True, ["A", "B"])
+            )
+            add_question(cohort, QuestionDetails("Why this track?", QuestionKind.TEXT, False))
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.usefixtures("upload_folder")
 def test_does_no_input_make_a_server_error(app, client, auth, monkeypatch, role):
     load_demo_site()
+    ask_questions()
     fuzzer = Fuzzer(app, client, role)
     if fuzzer.user is not None:
         auth.login_as(fuzzer.user)
