@@ -36,11 +36,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app import cli, routes
     from app.core import errors, jobs, page_cache, security, templating
 
+    security.init_app(app)
     routes.register_blueprints(app)
     jobs.init_app(app)
     page_cache.init_app(app)
     errors.init_app(app)
-    security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     return app

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -44,6 +45,11 @@ from app.programmes.models import (
     ProgrammeStatus,
 )
 from config import TestingConfig
+
+# Property tests judge results, not speed: CI runs two suites side by side on two
+# cores, where one example can take longer than Hypothesis's default 200 ms deadline.
+settings.register_profile("convene", deadline=None)
+settings.load_profile("convene")
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"

@@ -136,6 +136,7 @@ def _other_contexts(user: User | None) -> Iterator[dict]:
         "organisation_id": organisation.id if organisation else None,
         "code": certificate.code if certificate else "NOT-A-CODE",
         "token": make_reset_token(user) if user is not None else None,
+        "user_id": user.id if user is not None else None,
     }
 
 
@@ -146,16 +147,17 @@ def _urls(rule, contexts: list[dict]) -> Iterator[str]:
             yield url_for(rule.endpoint, **values)
 
 
-def _get_rules():
+def _rules(method: str = "GET"):
     return [
         rule
         for rule in current_app.url_map.iter_rules()
-        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+        if method in rule.methods and rule.endpoint not in NOT_PAGES
     ]
 
 
-def site_pages(role: str) -> list[SitePage]:
-    """Every address a role might open: each GET route with each set of ids that fits it.
+def site_pages(role: str, method: str = "GET") -> list[SitePage]:
+    """Every address a role might open: each GET route with each set of ids that fits it
+    (with `method="POST"`, each route that takes a form).
 
     Called in a request context (for url_for) after `load_demo_site()`.
     """
@@ -165,7 +167,7 @@ def site_pages(role: str) -> list[SitePage]:
     other = list(_other_contexts(user))
     pages: list[SitePage] = []
     seen: set[str] = set()
-    for rule in _get_rules():
+    for rule in _rules(method):
         if rule.rule.startswith("/me/"):
             contexts = own
         elif rule.arguments & {"programme_id", "cohort_id", "session_id", "slug"}:
@@ -182,4 +184,4 @@ def site_pages(role: str) -> list[SitePage]:
 def unmapped_endpoints() -> set[str]:
     """GET routes that no demo role gets an address for."""
     mapped = {page.endpoint for role in ROLES for page in site_pages(role)}
-    return {rule.endpoint for rule in _get_rules()} - mapped
+    return {rule.endpoint for rule in _rules()} - mapped

@@ -4,10 +4,10 @@ through a command, answering with the form and its errors."""
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, request
 from flask_wtf import FlaskForm
 
-from app.core.db import is_row_id
+from app.core.db import MAX_INTEGER, is_row_id
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.extensions import db
@@ -52,6 +52,13 @@ def run_form(form: FlaskForm, command: Callable[[], T]) -> T | None:
 def render_form(template: str, form: FlaskForm, **context):
     """Render a page with a form, answering 422 when the submission was refused."""
     return render_template(template, form=form, **context), form_status(form)
+
+
+def requested_page() -> int:
+    """The page of a list asked for in `?page=`: the first when it is missing or not a
+    number, and at most the largest integer, so that no page number makes the query's
+    offset overflow the database's integers (a page past the last one is empty)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_INTEGER)
 
 
 def get_or_404(model, object_id: int):

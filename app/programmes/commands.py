@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import IO
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -24,6 +23,7 @@ from app.core.actions import record
 from app.core.db import is_row_id
 from app.core.i18n import DELIVERY_LANGUAGES, country_codes
 from app.core.refusal import Refusal
+from app.core.security import is_web_address
 from app.core.timezones import is_valid_timezone
 from app.core.transaction import lock_row
 from app.extensions import db
@@ -119,15 +119,10 @@ def _text_or_none(value: str | None) -> str | None:
     return value.strip() if _has_text(value) else None
 
 
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url
-
-
 def _check_web_url(checks: _Checks, field: str, url: str | None) -> None:
     if url:
         checks.require(
-            _is_web_url(url), field, _l("Enter a full web address starting with https://.")
+            is_web_address(url), field, _l("Enter a full web address starting with https://.")
         )
 
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from app.core.address import calendar_domain
+from app.core.security import is_web_address
 from app.programmes.models import Cohort, CohortSession
 from app.programmes.rules import slugify
 
@@ -34,12 +35,20 @@ def cohort_uid(cohort: Cohort) -> str:
     return f"cohort-{cohort.id}@{calendar_domain()}"
 
 
-def _location(session: CohortSession, with_online_link: bool) -> str | None:
-    """The venue; for an online session its joining link, or "Online" where the link is
-    withheld."""
+def _joining_link(session: CohortSession, with_online_link: bool) -> str | None:
+    """The session's joining link where it may be given and is a web address: a stored
+    `javascript:` one (from before links were checked, or imported) never is."""
+    if with_online_link and session.online_url and is_web_address(session.online_url):
+        return session.online_url
+    return None
+
+
+def _location(session: CohortSession, link: str | None) -> str | None:
+    """The venue; for an online session its joining link, or "Online" where there is none
+    to give."""
     if session.venue or not session.online_url:
         return session.venue or None
-    return session.online_url if with_online_link else _("Online")
+    return link or _("Online")
 
 
 def session_event(
@@ -49,20 +58,17 @@ def session_event(
     cohort = session.cohort
     zone = ZoneInfo(session.timezone)
     summary = f"{cohort.programme.title} — {session.title or cohort.name}"
-    description = [page_url]
-    url = page_url
-    if session.online_url and with_online_link:
-        description.insert(0, session.online_url)
-        url = session.online_url
+    link = _joining_link(session, with_online_link)
+    description = [link, page_url] if link else [page_url]
     return Event.new(
         uid=session_uid(session),
         stamp=stamp,
         start=session.starts_at.astimezone(zone),
         end=session.ends_at.astimezone(zone),
         summary=summary,
-        location=_location(session, with_online_link),
+        location=_location(session, link),
         description="\n\n".join(description),
-        url=url,
+        url=link or page_url,
     )
 
 

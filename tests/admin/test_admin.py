@@ -90,6 +90,14 @@ def test_does_the_people_list_paginate(client, auth, make_user):
     assert "Zed 29" not in first
 
 
+@pytest.mark.parametrize("path", ["/admin/users", "/admin/outbox"])
+def test_is_a_page_number_past_any_integer_an_empty_list(client, auth, make_user, path):
+    auth.login_as(make_user(is_admin=True, name="Aaron Admin"))
+    response = client.get(f"{path}?page={10**30}")
+    assert response.status_code == 200
+    assert "Aaron Admin" not in response.get_data(as_text=True).split("</header>")[1]
+
+
 def test_does_the_outbox_list_messages_with_their_status(client, auth, make_user, outbox):
     auth.login_as(make_user(is_admin=True))
     make_user(email="lee@example.org")

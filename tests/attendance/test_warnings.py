@@ -196,6 +196,16 @@ def test_does_the_team_see_who_was_warned(client, auth, course, make_user, role)
     assert ("Download" in html) is (role != TeamRole.HELPER)  # helpers export nothing
 
 
+def test_is_a_page_number_past_any_integer_an_empty_overview(client, auth, course, make_user):
+    member = make_user()
+    cohort = course(team=[(member, TeamRole.ORGANISER)])
+    book(cohort, make_user(name="Low Lee"))
+    auth.login_as(member)
+    page = client.get(f"{overview_url(cohort)}?page={10**30}")
+    assert page.status_code == 200
+    assert "Low Lee" not in page.get_data(as_text=True)
+
+
 def test_is_the_overview_hidden_from_people_outside_the_team(client, auth, course, make_user):
     cohort = course()
     auth.login_as(make_user())

@@ -1,12 +1,16 @@
 """Is Convene safe by default: CSRF, headers, cookies, rate limits, secrets?"""
 
+from urllib.parse import unquote
+
 import pytest
+from werkzeug.exceptions import NotFound
 
 from app import create_app
-from app.core.security import is_safe_next
+from app.core.security import is_safe_next, is_web_address
 from app.extensions import db, limiter
 from app.programmes.models import EnrolmentMode
 from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
+from tests.links import HOSTILE_ADDRESSES
 
 
 @pytest.mark.parametrize(
@@ -183,3 +187,32 @@ def test_are_nul_characters_taken_out_of_what_a_form_or_query_sends(client, auth
     db.session.refresh(user)
     assert user.name == "Ana Ruiz"
     assert client.get("/programmes/?q=%00robots").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/programmes/robot-lab%00/", "/certificates/verify/%00code", "/account/reset/%00"]
+)
+def test_does_an_address_with_a_nul_character_name_no_page(app, client, path):
+    """A NUL in a slug, code or token must not reach a query (PostgreSQL refuses it)."""
+    assert client.get(path).status_code == 404
+    with pytest.raises(NotFound):
+        app.url_map.bind("localhost").match(unquote(path))
+
+
+@pytest.mark.parametrize(
+    ("address", "web"),
+    [
+        ("https://meet.example.org/j/123", True),
+        ("HTTP://Example.org", True),
+        *((hostile, False) for hostile in HOSTILE_ADDRESSES),
+        ("https:javascript:alert(1)", False),
+        ("//evil.example.org", False),
+        ("meet.example.org", False),
+        ("https://[example.org", False),
+        ("https://exa mple.org", False),
+        (None, False),
+    ],
+)
+def test_which_addresses_are_web_addresses(address, web):
+    """Only these become links (and only these are accepted as websites or joining links)."""
+    assert is_web_address(address) is web

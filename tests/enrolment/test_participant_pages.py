@@ -22,6 +22,7 @@ from app.enrolment.rules import Party, eligibility_problems
 from app.extensions import db
 from app.programmes.models import EnrolmentMode, ProgrammeKind, ProgrammeStatus
 from tests.conftest import counting_queries
+from tests.links import HOSTILE_ADDRESSES, unsafe_links
 
 S = EnrolmentStatus
 
@@ -845,6 +846,30 @@ def test_does_the_calendar_of_a_confirmed_place_include_the_online_link(
     assert b"meet.example.org" not in public.data
     [public_event] = Calendar.from_ical(public.data).walk("VEVENT")
     assert str(public_event["LOCATION"]) == "Online"
+
+
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+def test_is_a_stored_joining_link_that_is_no_web_address_never_a_link(
+    client, auth, make_user, teacher_course, outbox, address
+):
+    """Saved before links were checked, or imported: shown as text on the place's page,
+    no link in the confirmation either, and not where a calendar app makes a button."""
+    cohort = teacher_course()
+    cohort.sessions[0].online_url = address
+    db.session.commit()
+    teacher = make_user(school_name="S", school_phase="primary")
+    with transaction():
+        enrolment = lifecycle.book(teacher, cohort, Party(account_holder=True))
+    auth.login_as(teacher)
+    html = text_of(client.get(f"/me/enrolments/{enrolment.id}"))
+    assert unsafe_links(html) == []
+    assert "alert(1)" in html
+    [mail] = outbox("enrolment_confirmed")
+    assert unsafe_links(mail.body_html) == []
+    calendar = client.get(f"/me/enrolments/{enrolment.id}/calendar.ics").data
+    [event] = Calendar.from_ical(calendar).walk("VEVENT")
+    assert "alert(1)" not in str(event["URL"]) + str(event["LOCATION"])
+    assert str(event["LOCATION"]) == "Online"
 
 
 # Nobody sees anyone else's -------------------------------------------------------------

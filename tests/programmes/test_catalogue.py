@@ -336,6 +336,13 @@ def test_is_a_page_number_that_is_not_one_treated_as_the_first(client, offer):
     assert "Back to the first page" in text_of(response)
 
 
+def test_is_a_page_number_past_any_integer_an_empty_page(client, offer):
+    offer("robot-lab")
+    response = client.get(f"/programmes/?page={10**30}")
+    assert response.status_code == 200
+    assert "Back to the first page" in text_of(response)
+
+
 # Pages of results
 
 

@@ -21,6 +21,7 @@ from app.programmes.models import (
     TeamRole,
 )
 from tests.conftest import counting_queries
+from tests.links import HOSTILE_ADDRESSES, unsafe_links
 
 pytestmark = pytest.mark.usefixtures("upload_folder")
 
@@ -820,6 +821,17 @@ def test_does_the_cohort_page_show_sessions_where_they_happen(client, auth, team
     assert "Hong Kong Time" in html
 
 
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+def test_is_a_stored_joining_link_that_is_no_web_address_shown_as_text(client, auth, team, address):
+    """Saved before links were checked, or imported: never a link the team might follow."""
+    team.session.online_url = address
+    db.session.commit()
+    auth.login_as(team.helper)
+    html = text(client.get(team.urls()["cohort"]))
+    assert unsafe_links(html) == []
+    assert "alert(1)" in html
+
+
 def test_can_an_organiser_add_a_session(client, auth, team):
     auth.login_as(team.organiser)
     form = text(client.get(team.urls()["new_session"]))
@@ -852,6 +864,7 @@ def test_can_an_organiser_add_a_session(client, auth, team):
         ({"timezone": "Europe/Atlantis"}, "timezone", "Not a valid choice"),
         ({"venue": "", "online_url": ""}, "venue", "Give a venue, an online link, or both."),
         ({"online_url": "meet.example.org"}, "online_url", "starting with https://"),
+        ({"online_url": "https://[meet.example.org"}, "online_url", "starting with https://"),
         ({"day": "31/02/2035"}, "day", "Not a valid date value."),
         ({"starts": "ten"}, "starts", "Not a valid time value."),
     ],
@@ -1000,6 +1013,7 @@ def test_can_an_admin_add_list_and_edit_organisations(client, auth, make_user):
         ({"name": "unam", "country": "MX"}, "name", "exists already"),
         ({"name": "IPN", "country": ""}, "country", "Choose a country"),
         ({"name": "IPN", "country": "MX", "website": "ipn.mx"}, "website", "https://"),
+        ({"name": "IPN", "country": "MX", "website": "https://[ipn.mx"}, "website", "https://"),
         ({"name": "", "country": "MX"}, "name", "This field is required."),
     ],
 )
@@ -1011,6 +1025,19 @@ def test_is_an_organisation_with_bad_details_refused_with_422(
     response = client.post("/admin/organisations/new", data=data)
     assert response.status_code == 422
     assert message in field_error(text(response), field)
+
+
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+def test_is_a_stored_website_that_is_no_web_address_shown_as_text(
+    client, auth, make_user, make_organisation, address
+):
+    make_organisation(name="UNAM", website=address)
+    make_organisation(name="IPN", website="https://www.ipn.mx")
+    auth.login_as(make_user(is_admin=True))
+    html = text(client.get("/admin/organisations"))
+    assert unsafe_links(html) == []
+    assert "alert(1)" in html
+    assert 'href="https://www.ipn.mx"' in html
 
 
 def test_is_an_unknown_organisation_a_404(client, auth, make_user):

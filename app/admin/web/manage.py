@@ -9,7 +9,7 @@ from app.admin.forms import OrganisationForm
 from app.core.models import MessageStatus, OutboxMessage
 from app.core.security import redirect_to_safe
 from app.core.transaction import transaction
-from app.core.web import get_or_404, render_form, run_form
+from app.core.web import get_or_404, render_form, requested_page, run_form
 from app.programmes import commands as programmes_commands
 from app.programmes import queries as programmes_queries
 from app.programmes.models import Organisation
@@ -28,7 +28,7 @@ def dashboard():
 @admin_required
 def users():
     query = request.args.get("q", "")
-    page = queries.users_page(query, request.args.get("page", 1, type=int))
+    page = queries.users_page(query, requested_page())
     return render_template("admin/users.html", page=page, query=query)
 
 
@@ -92,7 +92,7 @@ def edit_organisation(organisation_id: int):
 def outbox():
     status = request.args.get("status")
     status = MessageStatus(status) if status in set(MessageStatus) else None
-    page = queries.outbox_page(status, request.args.get("page", 1, type=int))
+    page = queries.outbox_page(status, requested_page())
     return render_template("admin/outbox.html", page=page, status=status, statuses=MessageStatus)
 
 

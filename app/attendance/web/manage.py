@@ -8,7 +8,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     stream_with_context,
     url_for,
 )
@@ -21,6 +20,7 @@ from app.attendance.forms import export_form
 from app.attendance.rules import has_ended
 from app.core.db import utcnow
 from app.core.transaction import transaction
+from app.core.web import requested_page
 from app.programmes.permissions import can_export_attendance, can_manage_enrolments
 from app.programmes.web.access import load
 
@@ -38,7 +38,7 @@ def cohort_attendance(programme_id: int, cohort_id: int):
         programme=loaded.programme,
         role=loaded.role,
         cohort=loaded.cohort,
-        overview=queries.cohort_overview(loaded.cohort, page=request.args.get("page", 1, int)),
+        overview=queries.cohort_overview(loaded.cohort, page=requested_page()),
         export_form=export_form(loaded.cohort, formdata=None) if may_export else None,
     )
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.core.page_cache import public_page
-from app.core.web import calendar_response
+from app.core.web import calendar_response, requested_page
 from app.programmes import ical, queries
 from app.programmes.forms import CatalogueFilterForm
 from app.programmes.models import Programme
@@ -21,9 +21,7 @@ bp = Blueprint("programmes_public", __name__)
 def index():
     form = CatalogueFilterForm(request.args, meta={"csrf": False}, choices=queries.filter_choices())
     valid = form.validate()
-    page = queries.catalogue_page(
-        form.filters(viewer_timezone_name()), request.args.get("page", 1, type=int)
-    )
+    page = queries.catalogue_page(form.filters(viewer_timezone_name()), requested_page())
     # A filter that does not parse is a bad request; the others still apply.
     return render_template("programmes/catalogue.html", form=form, page=page), 200 if valid else 400
 
