@@ -8,7 +8,7 @@ TRANSLATIONS := app/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve test bench install lint format messages translations worker clean
+.PHONY: run serve test bench install html-checker lint format messages translations worker clean
 
 # Links in mail point where the server listens, unless PUBLIC_BASE_URL says otherwise.
 run serve: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -22,8 +22,24 @@ run: install translations
 SLOW ?= $(CI)
 SKIP_SLOW := $(if $(filter-out 0 false,$(SLOW)),,-m "not slow")
 
-test: install translations
+test: install translations html-checker
 	$(BIN)/pytest $(SKIP_SLOW) $(PYTEST_ARGS)
+
+# The W3C Nu HTML checker (vnu.jar, from the npm registry's vnu-jar package) for the
+# crawl test's HTML validity check, which runs on Java. Without npm or Java that one
+# check is skipped, with its reason, and the rest of the suite runs.
+VNU_VERSION := 26.9.27
+VNU := $(VENV)/vnu
+html-checker:
+	@if [ "$$(cat $(VNU)/version 2>/dev/null)" = $(VNU_VERSION) ]; then :; \
+	elif ! command -v npm >/dev/null || ! command -v java >/dev/null; then \
+	  echo "no npm or no java: the crawl test will not check HTML validity"; \
+	else \
+	  rm -rf $(VNU) && mkdir -p $(VNU) && \
+	  npm pack --silent --pack-destination $(VNU) vnu-jar@$(VNU_VERSION) >/dev/null && \
+	  tar -xzf $(VNU)/vnu-jar-$(VNU_VERSION).tgz -C $(VNU) --strip-components=3 package/build/dist/vnu.jar && \
+	  rm $(VNU)/vnu-jar-$(VNU_VERSION).tgz && echo $(VNU_VERSION) >$(VNU)/version; \
+	fi
 
 # Convene under gunicorn against a bare Flask app served the same way: every page,
 # bookings, the door and exports as ratios and goals (BENCH_DATABASE_URL for

@@ -316,20 +316,11 @@ def needs_real_commits(request: pytest.FixtureRequest) -> bool:
     )
 
 
-@pytest.fixture
-def app(request, database_url):
-    """The test's application, inside an application context.
-
-    Usually the shared application, on one connection whose transaction is rolled
-    back at the test's end, with its config and rate limiter put back; a
-    `SavepointGuard` fails the test if the SAVEPOINTs made it check something real
-    commits would not. With `real_commits` (or `live_server`), a new application
-    that commits for real, as every test had before; its rows are deleted afterwards.
-    """
-    if needs_real_commits(request):
-        yield from committed_app(database_url)
-        return
-    app = request.getfixturevalue("shared_app")
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[SavepointGuard]:
+    """The shared application on one connection whose transaction is rolled back at
+    the end, with its config and rate limiter put back; yields the `SavepointGuard`
+    that watches it (see `app`)."""
     with app.app_context():
         engine = db.engine
     connection = engine.connect()
@@ -345,12 +336,30 @@ def app(request, database_url):
             sessions_bound_to(app, connection),
             app.app_context(),
         ):
-            yield app
-            guard.watching = False  # the test is over: now everything goes
+            yield guard
+            guard.watching = False  # the work is over: now everything goes
     finally:
         event.remove(Session, "after_transaction_create", guard.session_transaction)
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def app(request, database_url):
+    """The test's application, inside an application context.
+
+    Usually the shared application, on one connection whose transaction is rolled
+    back at the test's end, with its config and rate limiter put back; a
+    `SavepointGuard` fails the test if the SAVEPOINTs made it check something real
+    commits would not. With `real_commits` (or `live_server`), a new application
+    that commits for real, as every test had before; its rows are deleted afterwards.
+    """
+    if needs_real_commits(request):
+        yield from committed_app(database_url)
+        return
+    app = request.getfixturevalue("shared_app")
+    with rolled_back(app) as guard:
+        yield app
     if guard.problems:
         pytest.fail("\n".join(guard.problems), pytrace=False)
 

@@ -82,15 +82,20 @@ REGISTER_PREFIX = "register-"
 
 
 class ExportForm(FlaskForm):
-    what = SelectField(_l("What to export"), validators=[InputRequired()])
+    """Both lists start with an empty choice, as HTML asks of a required list, and
+    come with the whole cohort as CSV chosen."""
+
+    what = SelectField(_l("What to export"), default=MATRIX, validators=[InputRequired()])
     file_format = SelectField(
         _l("Format"),
         choices=options(
             [
+                ("", _l("Choose a format")),
                 (FileFormat.CSV.value, _l("CSV (any spreadsheet)")),
                 (FileFormat.XLSX.value, _l("Excel (XLSX)")),
             ]
         ),
+        default=FileFormat.CSV.value,
         validators=[InputRequired()],
     )
     sensitive = BooleanField(_l("Include medical and access needs"))
@@ -107,7 +112,10 @@ class ExportForm(FlaskForm):
 def export_form(cohort: Cohort, **kwargs) -> ExportForm:
     form = ExportForm(**kwargs)
     form.what.choices = options(
-        [(MATRIX, _("Attendance of the whole cohort (everyone, every session)"))]
+        [
+            ("", _("Choose what to export")),
+            (MATRIX, _("Attendance of the whole cohort (everyone, every session)")),
+        ]
         + [
             (
                 f"{REGISTER_PREFIX}{session.id}",

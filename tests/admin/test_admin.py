@@ -1,5 +1,7 @@
 """Can admins run the platform, and nobody else?"""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from app.extensions import db
@@ -110,6 +112,18 @@ def test_does_the_outbox_list_messages_with_their_status(client, auth, make_user
     message = outbox()[0]
     detail = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
     assert "/account/reset/" in detail
+
+
+def test_are_the_outbox_times_valid_html(client, auth, make_user, outbox):
+    """A `<time datetime>` may give at most three digits of a second; Python writes six."""
+    auth.login_as(make_user(is_admin=True))
+    make_user(email="lee@example.org")
+    client.post("/account/reset", data={"email": "lee@example.org"})
+    message = outbox()[0]
+    message.created_at = datetime(2026, 3, 14, 9, 26, 53, 589793, tzinfo=UTC)
+    db.session.commit()
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert '<time datetime="2026-03-14T09:26:53Z">' in html
 
 
 def test_is_an_unknown_message_a_404(client, auth, make_user):

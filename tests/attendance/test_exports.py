@@ -3,6 +3,7 @@ and access needs only when asked for and allowed, and is every export logged?"""
 
 import csv
 import io
+import re
 import tracemalloc
 
 import pytest
@@ -191,6 +192,23 @@ def test_is_a_register_of_another_cohorts_session_refused(client, auth, team, co
     auth.login_as(team[TeamRole.LEAD])
     response = export(client, mine, what=f"register-{other.sessions[0].id}")
     assert response.status_code == 400
+    assert logs() == []
+
+
+def test_do_the_export_lists_start_with_an_empty_choice(client, auth, team, course):
+    """HTML asks that a required list start with an empty choice; the whole cohort as
+    CSV is still what the form comes with, and choosing nothing is refused."""
+    cohort = course()
+    auth.login_as(team[TeamRole.LEAD])
+    html = client.get(export_url(cohort).removesuffix("/export")).get_data(as_text=True)
+    for name, chosen in (("what", "matrix"), ("file_format", "csv")):
+        select = re.search(rf'<select [^>]*name="{name}".*?</select>', html, re.DOTALL).group()
+        options = re.findall(r"<option ([^>]*)>", select)
+        assert " required" in select.partition(">")[0]
+        assert options[0] == 'value=""'
+        assert f'selected value="{chosen}"' in options
+    assert export(client, cohort, what="").status_code == 400
+    assert export(client, cohort, file_format="").status_code == 400
     assert logs() == []
 
 

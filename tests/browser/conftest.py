@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.browser.audit import DESKTOP, PHONE
 from tests.conftest import PASSWORD
 
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -31,6 +32,8 @@ NO_CHROMIUM = (
     "no Chromium found: install Debian's chromium package or set CHROMIUM_PATH "
     "to a Chromium or Chrome executable"
 )
+#: A small touch phone, as Playwright's context options.
+PHONE_OPTIONS = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 #: How long an expectation or action may wait, in milliseconds. Pages here are
 #: small and served locally, so anything slower than this is a real fault.
 TIMEOUT_MS = 10_000
@@ -107,7 +110,7 @@ def open_page(browser, base_url: str, **context_options):
 @pytest.fixture
 def page(browser, live_server):
     """A desktop page (1280x800, British English) whose relative URLs go to the live server."""
-    context, page = open_page(browser, live_server, viewport={"width": 1280, "height": 800})
+    context, page = open_page(browser, live_server, viewport=DESKTOP)
     yield page
     context.close()
 
@@ -115,16 +118,15 @@ def page(browser, live_server):
 @pytest.fixture
 def phone(browser, live_server):
     """A small touch phone (360x740) on the live server."""
-    context, page = open_page(
-        browser,
-        live_server,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    context, page = open_page(browser, live_server, **PHONE_OPTIONS)
     yield page
     context.close()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def device(request):
+    """The same test on a 1280px desktop page and on a 360px touch phone."""
+    return request.getfixturevalue("page" if request.param == "desktop" else "phone")
 
 
 @pytest.fixture

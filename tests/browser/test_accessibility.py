@@ -1,96 +1,22 @@
 """Do the pages pass an automated accessibility audit (axe-core), on desktop and on a phone?
 
-Each test opens a group of pages in headless Chromium and runs axe-core on each.
-A violation of impact "serious" or "critical" fails the test; the failure lists
-every such violation with its rule id, impact, help text and the elements
-concerned, so that it can be fixed without re-running anything. On the phone,
-every page must also fit the screen: no sideways scrolling of the page, and no
-box (such as a table wrapper) whose content is cut off or scrolls sideways.
-
-axe is injected with `page.evaluate`, which runs through the DevTools protocol
-and so is not blocked by the site's Content-Security-Policy.
+Each test opens a group of pages in headless Chromium and audits each
+(tests/browser/audit.py): no serious or critical axe violation, and nothing wider
+than the screen.
 """
 
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from app.accounts.commands import make_reset_token
 from app.core.db import utcnow
 from app.core.models import MessageStatus, OutboxMessage
 from app.extensions import db
+from tests.browser.audit import Audit
 
 pytestmark = pytest.mark.browser
-
-FAILING_IMPACTS = {"serious", "critical"}
-PHONE_WIDTH = 360
-#: Boxes whose content is wider than they are and so is cut off or scrolls sideways
-#: inside them (as a wide table in an `overflow-x: auto` wrapper does). Form fields,
-#: which scroll long values by design, and visually hidden text are left out.
-CLIPPED_BOXES = """() => [...document.querySelectorAll("body *")]
-    .filter((el) => !el.matches("input, select, textarea") && el.clientWidth > 1)
-    .filter((el) => ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(el).overflowX))
-    .filter((el) => el.scrollWidth > el.clientWidth + 1)
-    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`
-        + ` (${el.scrollWidth}px of content in ${el.clientWidth}px)`)"""
-
-axe = Axe()
-
-
-@pytest.fixture(params=["desktop", "phone"])
-def device(request) -> Page:
-    """The same test on a 1280px desktop page and on a 360px touch phone."""
-    return request.getfixturevalue("page" if request.param == "desktop" else "phone")
-
-
-class Audit:
-    """Runs axe on page after page and gathers every failing finding into one report."""
-
-    def __init__(self, page: Page):
-        self.page = page
-        self.problems: list[str] = []
-        self.is_phone = page.viewport_size["width"] <= PHONE_WIDTH
-
-    def visit(self, path: str, status: int = 200) -> None:
-        response = self.page.goto(path)
-        assert response is not None
-        assert response.status == status, f"{path} answered {response.status}, not {status}"
-        self.check(path)
-
-    def check(self, name: str) -> None:
-        """Audit the page as it is now, under `name` in the report."""
-        results = axe.run(self.page)
-        for violation in results.response["violations"]:
-            if violation["impact"] not in FAILING_IMPACTS:
-                continue
-            lines = [
-                f"{name}: {violation['id']} ({violation['impact']}): {violation['help']}",
-                f"    {violation['helpUrl']}",
-            ]
-            for node in violation["nodes"]:
-                target = " ".join(str(part) for part in node["target"])
-                lines.append(f"    - {target}")
-                summary = node.get("failureSummary")
-                if summary:
-                    lines.extend(f"        {line}" for line in summary.splitlines())
-            self.problems.append("\n".join(lines))
-        if self.is_phone:
-            self.check_fits_phone(name)
-
-    def check_fits_phone(self, name: str) -> None:
-        width = self.page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE_WIDTH:
-            self.problems.append(
-                f"{name}: scrolls sideways on a {PHONE_WIDTH}px phone (the page is {width}px wide)"
-            )
-        for box in self.page.evaluate(CLIPPED_BOXES):
-            self.problems.append(f"{name}: content is cut off or scrolls sideways in {box}")
-
-    def assert_clean(self) -> None:
-        report = "\n\n".join(self.problems)
-        assert not self.problems, f"{len(self.problems)} accessibility problem(s):\n\n{report}"
 
 
 def test_are_the_public_pages_accessible(device, make_user):

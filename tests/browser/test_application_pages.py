@@ -21,7 +21,7 @@ from app.programmes.models import (
     QuestionKind,
     TeamRole,
 )
-from tests.browser.test_accessibility import Audit
+from tests.browser.audit import Audit
 
 pytestmark = pytest.mark.browser
 
@@ -94,12 +94,6 @@ def school(make_user, make_programme, make_cohort, make_session):
     with transaction():
         lifecycle.cancel(place, by=lead, reason="The bus is full.")
     return programme, cohort, booking, applications
-
-
-@pytest.fixture(params=["desktop", "phone"])
-def device(request):
-    """The same test on a 1280px desktop page and on a 360px touch phone."""
-    return request.getfixturevalue("page" if request.param == "desktop" else "phone")
 
 
 def test_does_the_statement_count_follow_typing(page, school, log_in):

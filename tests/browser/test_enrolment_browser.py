@@ -17,13 +17,9 @@ from app.enrolment import lifecycle
 from app.enrolment.models import HouseholdMember, PersonKind
 from app.enrolment.rules import Party
 from app.extensions import db
-from tests.browser import test_accessibility
-from tests.browser.test_accessibility import Audit
+from tests.browser.audit import Audit
 
 pytestmark = pytest.mark.browser
-
-#: The same page on a desktop and on a phone, as the accessibility tests use it.
-device = test_accessibility.device
 
 
 @pytest.fixture

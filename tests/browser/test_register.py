@@ -13,8 +13,8 @@ from app.enrolment import tickets
 from app.extensions import db
 from tests.attendance import test_door as at_the_door
 from tests.attendance.test_door import code_of, marks
+from tests.browser.audit import Audit
 from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS
-from tests.browser.test_accessibility import Audit
 
 #: The door's fixtures: a programme with a session happening now, and bookings.
 door = at_the_door.door
