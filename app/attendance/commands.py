@@ -137,6 +137,8 @@ def _insert_marks(
     ON CONFLICT DO NOTHING makes the check and the write one statement: a second
     writer waits for the first to commit, then writes nothing.
     """
+    if not attendee_ids:
+        return set()
     statement = (
         _insert(Attendance)
         .values(
@@ -542,6 +544,8 @@ class Received:
     conflicts: list[DoorConflict] = field(default_factory=list)
     #: Later marks that stand, where the action was older.
     standing: list[Attendance] = field(default_factory=list)
+    #: A check-out: the mark, with whom the child left.
+    released: Attendance | None = None
     refusal: Refusal | None = None
 
     @property
@@ -649,9 +653,9 @@ def _apply(session, action: DoorAction, sent: Sent, by: User, attendee, may_corr
         attendance = attendance_of(session, attendee)
         if attendance is None:
             raise not_here(attendee)
-        check_out(attendance, action.collector or "", by, now=action.happened_at)
+        released = check_out(attendance, action.collector or "", by, now=action.happened_at)
         action.outcome = DoorOutcome.APPLIED
-        return Received(action, attendee=attendee)
+        return Received(action, attendee=attendee, released=released)
     _check_on_register(attendee, session)
     received = Received(action, attendee=attendee)
     verdict = _meet(
@@ -662,21 +666,40 @@ def _apply(session, action: DoorAction, sent: Sent, by: User, attendee, may_corr
 
 
 def _apply_scan(session: CohortSession, action: DoorAction, admitted) -> Received:
+    """A scan: as at the register, the party's marks read in one statement and those
+    without one marked in one more; then each mark there was met with the scan."""
     enrolment = find_ticket(action.code)
     refused = _ticket_refused(session, enrolment, action.happened_at)
     if refused is not None:
         action.outcome, action.reason = DoorOutcome.REFUSED, refused.value
         return Received(action, check_in=CheckIn(refused, enrolment))
     received = Received(action)
-    verdicts = {
-        attendee.id: _meet(
-            received, attendee, session, A.PRESENT, MarkMethod.QR, attendee.id in admitted
-        )
-        for attendee in sorted(enrolment.attendees, key=lambda attendee: attendee.id)
-    }
-    arrived = tuple(
-        a for a in enrolment.attendees if verdicts[a.id] in (Verdict.MARK, Verdict.CHANGE)
+    party = sorted(enrolment.attendees, key=lambda attendee: attendee.id)
+    held = _held_marks(session.id, [attendee.id for attendee in party])
+    inserted = _insert_marks(
+        session.id,
+        [attendee.id for attendee in party if attendee.id not in held],
+        A.PRESENT,
+        MarkMethod.QR,
+        action.user_id,
+        action.happened_at,
+        action.device_name,
     )
+    verdicts = {
+        attendee.id: Verdict.MARK
+        if attendee.id in inserted
+        else _meet(
+            received,
+            attendee,
+            session,
+            A.PRESENT,
+            MarkMethod.QR,
+            attendee.id in admitted,
+            held.get(attendee.id),
+        )
+        for attendee in party
+    }
+    arrived = tuple(a for a in party if verdicts[a.id] in (Verdict.MARK, Verdict.CHANGE))
     here = [i for i, verdict in verdicts.items() if verdict == Verdict.SAME]
     outcome = ScanOutcome.CHECKED_IN if arrived else ScanOutcome.ALREADY
     received.check_in = CheckIn(outcome, enrolment, arrived, _earlier_marks(session, here))
@@ -685,14 +708,14 @@ def _apply_scan(session: CohortSession, action: DoorAction, admitted) -> Receive
     return received
 
 
-def _meet(received: Received, attendee, session, wanted, method, blind: bool) -> Verdict:
+def _meet(received: Received, attendee, session, wanted, method, blind: bool, mark=None) -> Verdict:
     """Bring the action to the attendee's mark (see `rules.reconcile`), the mark held
-    until the transaction ends; a conflict or a later mark that stands goes into
-    `received`."""
+    until the transaction ends (`mark`: held already); a conflict or a later mark
+    that stands goes into `received`."""
     action = received.action
     by_id, happened, on = action.user_id, action.happened_at, action.device_name
     for _ in range(_RETRIES):
-        mark = _held_mark(session.id, attendee.id)
+        mark = mark or _held_marks(session.id, [attendee.id]).get(attendee.id)
         verdict = reconcile(
             (mark.state, mark.marked_at) if mark is not None else None,
             wanted,
@@ -717,15 +740,22 @@ def _meet(received: Received, attendee, session, wanted, method, blind: bool) ->
     raise mark_busy()
 
 
-def _held_mark(session_id: int, attendee_id: int) -> Attendance | None:
-    """The attendee's mark, held until the transaction ends: PostgreSQL locks the row,
-    SQLite has one writer at a time (the action's key is written first)."""
-    return db.session.scalar(
-        select(Attendance)
-        .where(Attendance.session_id == session_id, Attendance.attendee_id == attendee_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def _held_marks(session_id: int, attendee_ids) -> dict[int, Attendance]:
+    """These attendees' marks, by attendee, held until the transaction ends: PostgreSQL
+    locks the rows (in one order, so that two phones' scans never wait on each other
+    in a circle), SQLite has one writer at a time (the action's key is written first)."""
+    if not attendee_ids:
+        return {}
+    return {
+        mark.attendee_id: mark
+        for mark in db.session.scalars(
+            select(Attendance)
+            .where(Attendance.session_id == session_id, Attendance.attendee_id.in_(attendee_ids))
+            .order_by(Attendance.attendee_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
 
 
 def _conflict(action: DoorAction, attendee, mark: Attendance, verdict) -> DoorConflict:
