@@ -159,7 +159,7 @@ def render_register(loaded: Loaded, *, scan_form=None, walk_in_form=None):
         register=register,
         counts=register.counts,
         conflicts=_conflict_lines(loaded),
-        door=_door(loaded) if page["may_mark"] and not page["closed"] else None,
+        door=_door(loaded) if _door_open(loaded) else None,
         **page,
     ), 422 if refused else 200
 
@@ -214,9 +214,10 @@ def _refused(loaded: Loaded, message, attendee_id: int | None = None):
 @login_required
 def register(programme_id: int, cohort_id: int, session_id: int):
     # A page with a message for this moment only is not one for the phone to keep.
+    loaded = _load(programme_id, cohort_id, session_id)
     passing = bool(request.args or browser.get("_flashes") or _SCAN_ANSWER in browser)
-    response = make_response(render_register(_load(programme_id, cohort_id, session_id)))
-    if not passing:
+    response = make_response(render_register(loaded))
+    if _door_open(loaded) and not passing:
         response.headers[_KEEP] = "1"
     return response
 
@@ -386,6 +387,12 @@ _OVERLAP = timedelta(seconds=10)
 def _ms(moment: datetime) -> int:
     """A moment as the phones' script counts time: milliseconds since 1970."""
     return int(moment.timestamp() * 1000)
+
+
+def _door_open(loaded: Loaded) -> bool:
+    """Whether the phones may work this register offline: while the session's day
+    lasts, for those who may mark it."""
+    return not rules.register_closed(loaded.session, utcnow()) and _may_change(loaded)
 
 
 def _door(loaded: Loaded) -> dict:
