@@ -495,12 +495,10 @@ def door_key(code: str) -> str:
 @login_required
 def changes(programme_id: int, cohort_id: int, session_id: int):
     """The marks changed since the phone last asked (`since`: the `cursor` of its last
-    answer), as rows of the page and as the phone keeps them, with the counts; and
-    the conflicts, when one was found since."""
+    answer; without it, every mark), as rows of the page and as the phone keeps
+    them, with the counts; and the conflicts, when one was found since."""
     loaded = _load(programme_id, cohort_id, session_id)
-    since = request.args.get("since", type=int)
-    if since is None or since < 0:
-        abort(400)
+    since = max(request.args.get("since", default=0, type=int), 0)
     now = utcnow()
     since_at = datetime.fromtimestamp(since / 1000, UTC) - _OVERLAP
     changed = queries.changed_since(loaded.session, since_at)
