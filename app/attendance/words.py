@@ -384,7 +384,6 @@ def door_words() -> dict:
         "waiting": _("Saved on this phone, not yet sent (%(num)s waiting)", num="{n}"),
         "pending": _("Saved on this phone, not yet sent"),
         "offline": _("No connection: what you do is saved on this phone."),
-        "sending": _("Sending…"),
         "sent": _("Everything is sent."),
         "failed": _("Could not send just now: the phone will try again."),
         "log_in": _("Could not send: log in again, then send what is waiting."),
