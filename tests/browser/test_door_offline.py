@@ -10,6 +10,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
@@ -318,4 +319,28 @@ def test_is_the_door_accessible_on_a_phone_online_and_offline(
     phone.reload()
     expect(status(phone)).to_have_text("Saved on this phone, not yet sent (1 waiting)")
     audit.check("the register, reloaded offline")
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("language", ["es", "zh_Hant"])
+def test_does_the_phone_speak_the_helpers_language_offline(phones, door, family, log_in, language):
+    """What the script says by itself comes from the server, translated; the longer
+    (Spanish) or CJK (Chinese) words still fit a 360 px phone."""
+    lewis = family(door.cohort, children=2)
+    phone = phones()
+    log_in(phone, door.helper.email)
+    door.helper.locale = language
+    db.session.commit()
+    phone.goto(door.url())
+    phone.locator("[data-door-ready]").wait_for()
+    with force_locale(language):
+        waiting = gettext("Saved on this phone, not yet sent (%(num)s waiting)", num=1)
+        checked_in = gettext("Checked in: %(names)s", names="Amira, Omar")
+    phone.context.set_offline(True)
+    phone.locator("#code").fill(code_of(lewis))
+    phone.locator("[data-scan-form] button[type=submit]").click()
+    expect(phone.locator("#scan-answer")).to_contain_text(checked_in)
+    expect(status(phone)).to_have_text(waiting)
+    audit = Audit(phone)
+    audit.check(f"the register offline ({language})")
     audit.assert_clean()
