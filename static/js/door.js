@@ -256,8 +256,8 @@
     var group = row.querySelector('[role="group"]');
     var note = row.querySelector(".door-pending");
     if (!waiting.length) {
-      if (note) {
-        note.remove();
+      if (note && serverRows[id]) {
+        page.replaceRow(id, serverRows[id]); // as the server last showed it
       }
       return;
     }
@@ -291,9 +291,22 @@
       register.people[person.id] = person;
     });
     Object.keys(rows || {}).forEach(function (id) {
+      var row = rowOf(id);
+      if (serverRows[id] === rows[id] && !(row && row.querySelector(".door-pending"))) {
+        return; // sent again (a change just before the phone last asked): nothing new
+      }
       serverRows[id] = rows[id];
+      // A choice of collectors open in the row stays open, where it was.
+      var open = row && row.querySelector(".door-collect");
+      var focused = open && open.contains(document.activeElement) ? document.activeElement : null;
       page.replaceRow(id, rows[id]);
       patchRow(Number(id));
+      if (open) {
+        rowOf(id).appendChild(open);
+        if (focused) {
+          focused.focus();
+        }
+      }
     });
     page.filter();
   }
