@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
@@ -344,3 +345,51 @@ def test_does_the_phone_speak_the_helpers_language_offline(phones, door, family,
     audit = Audit(phone)
     audit.check(f"the register offline ({language})")
     audit.assert_clean()
+
+
+#: Every path the worker keeps, in every cache.
+KEPT_PATHS = """async () => {
+    const paths = [];
+    for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) {
+            paths.push(new URL(request.url).pathname);
+        }
+    }
+    return paths;
+}"""
+
+
+def test_does_the_worker_keep_no_page_but_the_register(phones, door, family, log_in):
+    family(door.cohort, children=1)
+    phone = phones()
+    log_in(phone, door.helper.email)
+    ready(phone, door)
+    cohort_page = f"/organise/programmes/{door.programme.id}/cohorts/{door.cohort.id}/"
+    phone.goto(cohort_page)  # in the worker's scope: served, never kept
+    phone.goto(door.url() + "?q=amira")  # a search of the register: not kept either
+    pages = [path for path in phone.evaluate(KEPT_PATHS) if not path.startswith("/static/")]
+    assert pages == [path_of(door)]
+
+    phone.context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        phone.goto(cohort_page)
+
+
+def test_does_a_browser_without_service_workers_take_the_register_as_before(
+    phones, door, family, log_in
+):
+    lewis = family(door.cohort, children=2)
+    phone = phones()
+    phone.context.add_init_script("delete Navigator.prototype.serviceWorker;")
+    log_in(phone, door.helper.email)
+    phone.goto(door.url())
+    phone.evaluate("window.sameLoad = true")
+    amira = phone.locator(f"#attendee-{lewis.attendees[0].id}")
+    amira.get_by_role("button", name="Late").click()
+    expect(phone.locator("#register-status")).to_contain_text("Amira: Late")
+    type_code(phone, code_of(lewis))
+    expect(phone.locator("#scan-answer")).to_contain_text("Checked in: Omar")
+    expect(phone.locator("[data-door-bar]")).to_be_hidden()
+    assert phone.evaluate("window.sameLoad") is True
+    assert len(marks(door.session)) == 2
+    assert db.session.scalar(select(func.count(DoorAction.id))) == 0
