@@ -395,13 +395,18 @@ def _door_open(loaded: Loaded) -> bool:
     return not rules.register_closed(loaded.session, utcnow()) and _may_change(loaded)
 
 
-def _door(loaded: Loaded) -> dict:
-    """The addresses the door's script works with, for the register page."""
-    ids = {
+def _ids(loaded: Loaded) -> dict[str, int]:
+    """The ids in the addresses of a register and of everything under it."""
+    return {
         "programme_id": loaded.programme.id,
         "cohort_id": loaded.cohort.id,
         "session_id": loaded.session.id,
     }
+
+
+def _door(loaded: Loaded) -> dict:
+    """The addresses the door's script works with, for the register page."""
+    ids = _ids(loaded)
     return {
         "worker": url_for("attendance_door_worker.worker"),
         "scope": _WORKER_SCOPE,
@@ -576,7 +581,7 @@ def sync(programme_id: int, cohort_id: int, session_id: int):
 def manifest(programme_id: int, cohort_id: int, session_id: int):
     """This register as an app on a phone's home screen: it opens on the register."""
     loaded = _load(programme_id, cohort_id, session_id)
-    address = _door(loaded)["register"]
+    address = url_for("attendance_door.register", **_ids(loaded))
     icon = "img/door-{}.png"
     body = {
         "id": address,
