@@ -49,17 +49,20 @@ KEPT_REGISTERS = "() => ConveneDoorStore.all('registers').then((all) => all.map(
 
 @pytest.fixture
 def phones(browser, live_server):
-    """Phones at the door: `phones()` opens one more (its page)."""
-    contexts = []
+    """Phones at the door: `phones()` opens one more (its page). A script error on
+    any of them fails the test."""
+    contexts, errors = [], []
 
     def open_phone() -> Page:
         context, page = open_page(browser, live_server, **PHONE)
+        page.on("pageerror", lambda error: errors.append(error))
         contexts.append(context)
         return page
 
     yield open_phone
     for context in contexts:
         context.close()
+    assert errors == []
 
 
 def path_of(door) -> str:
