@@ -38,6 +38,7 @@ BLUEPRINTS: list[tuple[Blueprint, str]] = [
     (enrolment_manage.bp, TEAM_COHORT),
     (attendance_manage.bp, TEAM_COHORT),
     (attendance_door.bp, f"{TEAM_COHORT}/sessions/<int:session_id>/register"),
+    (attendance_door.worker_bp, "/organise"),
     (admin_manage.bp, "/admin"),
 ]
 

@@ -1,6 +1,9 @@
-"""Forms of the register: a tap (a mark), a ticket code, a walk-in, self check-in."""
+"""Forms of the register: a tap (a mark), a ticket code, a walk-in, self check-in,
+and the batches of actions the door's phones send."""
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,8 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from app.attendance.commands import Phone, Sent
 from app.attendance.exports import ExportKind, FileFormat
-from app.attendance.models import AttendanceState
+from app.attendance.models import AttendanceState, DoorActionKind
 from app.core.db import is_row_id
 from app.core.forms import options, strip
 from app.enrolment.lifecycle import MAX_NAME
@@ -44,6 +48,88 @@ def read_tap(data) -> Tap | None:
         if state and attendee.isascii() and attendee.isdigit() and is_row_id(int(attendee)):
             return Tap(int(attendee), state)
     return None
+
+
+#: The most actions a phone sends at once (a longer queue goes in several batches).
+DOOR_BATCH = 100
+_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+#: Times a phone may give (milliseconds since 1970): from 2020 to 2100.
+_TIMES = range(1_577_836_800_000, 4_102_444_800_000)
+
+
+@dataclass(frozen=True)
+class DoorBatch:
+    """What a phone at the door sends: who it is, its clock at sending, its actions."""
+
+    phone: Phone
+    sent_at: datetime
+    actions: list[Sent]
+
+
+def read_door_batch(data) -> DoorBatch | None:
+    """A batch as static/js/door.js sends it (JSON), or None when it is not one::
+
+        {"device": {"id": "…", "name": "phone 2"}, "sent_at": 1767225600000,
+         "actions": [{"key": "…", "kind": "scan", "at": 1767225500000, "helper": 7,
+                      "code": "CONVENE:…", "admitted": [12, 13]}, …]}
+
+    Times are the phone's clock in milliseconds. A mark has "attendee" and "state", a
+    check-out "attendee" and "collector"; "admitted" lists those the phone itself
+    told its helper were let in (it was offline).
+    """
+    try:
+        device, actions = data["device"], data["actions"]
+        phone = Phone(_text(device["id"], 64), _text(device.get("name") or "", 60) or None)
+        if not (phone.id and 0 < len(actions) <= DOOR_BATCH):
+            return None
+        return DoorBatch(phone, _moment(data["sent_at"]), [_sent(action) for action in actions])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _sent(action: dict) -> Sent:
+    kind = DoorActionKind(action["kind"])
+    key = action["key"]
+    if not (isinstance(key, str) and _KEY.match(key)):
+        raise ValueError("not a key")
+    fields = {}
+    if kind == DoorActionKind.SCAN:
+        fields["code"] = _text(action["code"], 200)
+    else:
+        fields["attendee_id"] = _row_id(action["attendee"])
+    if kind == DoorActionKind.MARK:
+        fields["state"] = AttendanceState(action["state"])
+    if kind == DoorActionKind.CHECK_OUT:
+        fields["collector"] = _text(action["collector"], 120)
+    admitted = action.get("admitted") or []
+    if len(admitted) > 50:
+        raise ValueError("too many")
+    return Sent(
+        key=key,
+        kind=kind,
+        device_time=_moment(action["at"]),
+        helper_id=_row_id(action["helper"]),
+        admitted=frozenset(_row_id(i) for i in admitted),
+        **fields,
+    )
+
+
+def _text(value, longest: int) -> str:
+    if not isinstance(value, str) or len(value) > longest:
+        raise ValueError("not a text")
+    return value.replace("\x00", "").strip()
+
+
+def _row_id(value) -> int:
+    if type(value) is not int or not is_row_id(value):
+        raise ValueError("not an id")
+    return value
+
+
+def _moment(milliseconds) -> datetime:
+    if type(milliseconds) is not int or milliseconds not in _TIMES:
+        raise ValueError("not a time")
+    return datetime.fromtimestamp(milliseconds / 1000, UTC)
 
 
 class ScanForm(FlaskForm):

@@ -20,6 +20,7 @@ from app.attendance.models import (
     AttendanceState,
     AttendanceWarning,
     Certificate,
+    DoorConflict,
     MarkMethod,
 )
 from app.attendance.rules import (
@@ -396,6 +397,50 @@ def register(session: CohortSession, *, search: str | None = None) -> Register:
     rows = register_rows(session)
     shown = [row for row in rows if row.matches(search)] if search else rows
     return Register(session, rows, register_counts(session), shown)
+
+
+# The door's phones ---------------------------------------------------------------------
+
+
+def ticket_codes(session: CohortSession) -> dict[int, list[str]]:
+    """The codes of each ticket that lets people in to the session (the confirmed
+    bookings of its cohort), by booking: what a phone at the door matches while it
+    is offline (see `tickets.codes_for`)."""
+    bookings = db.session.scalars(
+        select(Enrolment).where(
+            Enrolment.cohort_id == session.cohort_id,
+            Enrolment.status.in_(EnrolmentStatus.ON_REGISTER),
+        )
+    )
+    return {enrolment.id: list(tickets.codes_for(enrolment)) for enrolment in bookings}
+
+
+def changed_since(session: CohortSession, since: datetime) -> list[int]:
+    """The attendees whose mark at the session changed at or after `since` (server time)."""
+    return list(
+        db.session.scalars(
+            select(Attendance.attendee_id).where(
+                Attendance.session_id == session.id, Attendance.updated_at >= since
+            )
+        )
+    )
+
+
+def door_conflicts(session: CohortSession) -> list[DoorConflict]:
+    """People let in twice at the session by phones that were offline, in the order
+    they were found, with their names and who let them in."""
+    return list(
+        db.session.scalars(
+            select(DoorConflict)
+            .where(DoorConflict.session_id == session.id)
+            .options(
+                joinedload(DoorConflict.attendee),
+                joinedload(DoorConflict.first_by),
+                joinedload(DoorConflict.second_by),
+            )
+            .order_by(DoorConflict.found_at, DoorConflict.id)
+        )
+    )
 
 
 class CompletionStatus(enum.StrEnum):

@@ -1,14 +1,16 @@
 """Attendance rules as plain functions: what counts as attended, each attendee's tally
-against a cohort's completion share, when a session's register closes, and the
-rotating self check-in code."""
+against a cohort's completion share, when a session's register closes, the rotating
+self check-in code, and how the door's phones' actions meet the register."""
 
+import enum
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -163,6 +165,72 @@ def code_is_valid(session: CohortSession, code: str, at: datetime) -> bool:
     return any(
         hmac.compare_digest(given, _code(session.id, w).encode()) for w in (window, window - 1)
     )
+
+
+# The door's phones -------------------------------------------------------------------
+
+
+def day_bounds(session: CohortSession) -> tuple[datetime, datetime]:
+    """The start of the session's first day and the end of its last, where it
+    happens, as UTC instants: a phone checks "today" against these, and forgets the
+    session's register at the end (when it closes, see `register_closed`)."""
+    first, last = session_days(session)
+    zone = ZoneInfo(session.timezone)
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def clock_corrected(device_time: datetime, device_sent_at: datetime, received_at: datetime):
+    """When something done on a phone happened, by the server's clock: the phone's
+    time moved by how far its clock was off when it sent it (its clock at sending
+    against the server's on arrival), and never after it arrived. Two phones whose
+    clocks disagree are then put in the right order."""
+    return min(device_time + (received_at - device_sent_at), received_at)
+
+
+class Verdict(enum.StrEnum):
+    """What an action from a phone does to someone's mark."""
+
+    MARK = "mark"  #: no mark yet: this one is the mark
+    CHANGE = "change"  #: a later decision: the mark takes its state
+    #: Let in twice by phones that did not know of each other, this one first: the
+    #: mark becomes this one (its time, its author), both are kept as a conflict.
+    KEEP_FIRST = "keep_first"
+    #: Let in twice, this one second: the mark stands, both are kept as a conflict.
+    CONFLICT = "conflict"
+    SAME = "same"  #: the mark says so already
+    SUPERSEDED = "superseded"  #: older than the mark in effect, which stands
+
+
+def reconcile(
+    mark: tuple[AttendanceState, datetime] | None,
+    wanted: AttendanceState,
+    happened_at: datetime,
+    *,
+    arrival: bool,
+    blind: bool,
+) -> Verdict:
+    """What an action wanting `wanted` at `happened_at` does to the mark in effect
+    (its state and when it was made), whatever order actions arrive in.
+
+    The latest decision stands, by when it happened: an older one changes nothing.
+    A scan (`arrival`) only lets people in, so it leaves present and late alike. Two
+    admissions are a conflict only when this phone let the person in on its own
+    (`blind`: offline, it showed them as not here), not knowing of the other: then
+    the register keeps the first.
+    """
+    if mark is None:
+        return Verdict.MARK
+    state, marked_at = mark
+    if state in ATTENDED and wanted in ATTENDED:
+        if blind:
+            return Verdict.KEEP_FIRST if happened_at < marked_at else Verdict.CONFLICT
+        if arrival:
+            return Verdict.SAME
+    if state == wanted:
+        return Verdict.SAME
+    return Verdict.CHANGE if happened_at >= marked_at else Verdict.SUPERSEDED
 
 
 # Check-out ---------------------------------------------------------------------------

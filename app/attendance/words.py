@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.attendance.certificates import hours_text, issuers_text
 from app.attendance.commands import ScanOutcome, SelfOutcome
-from app.attendance.models import AttendanceState, MarkMethod
+from app.attendance.models import AttendanceState, DoorOutcome, MarkMethod
 from app.attendance.queries import CompletionStatus
 from app.core.actions import action_verbs
 from app.core.templating import template_helpers
@@ -292,6 +292,128 @@ def self_check_in_answer(result, session) -> Answer:
         ),
     }[outcome]
     return Answer("bad", "✗", str(title), str(detail))
+
+
+# The door's phones -------------------------------------------------------------------
+
+
+def on_phone(name: str | None, phone: str | None) -> str:
+    """Who did something and on which phone: "Ana on phone 2" (just "Ana" online)."""
+    who = name or _("someone")
+    return _("%(name)s on %(phone)s", name=who, phone=phone) if phone else who
+
+
+def conflict_line(conflict, timezone: str) -> str:
+    """Someone let in twice by phones that were offline, both admissions."""
+    return _(
+        "%(name)s: checked in by %(first)s at %(first_time)s; also checked in by "
+        "%(second)s at %(second_time)s",
+        name=conflict.attendee.name,
+        first=on_phone(conflict.first_by and conflict.first_by.name, conflict.first_on),
+        first_time=clock(conflict.first_at, timezone),
+        second=on_phone(conflict.second_by and conflict.second_by.name, conflict.second_on),
+        second_time=clock(conflict.second_at, timezone),
+    )
+
+
+#: The tone of an answer to an action received before, by what became of it then.
+_REPLAY_TONES = {
+    DoorOutcome.APPLIED: ("ok", "✓"),
+    DoorOutcome.ALREADY: ("ok", "✓"),
+    DoorOutcome.CONFLICT: ("again", "⚠"),
+    DoorOutcome.SUPERSEDED: ("again", "↻"),
+    DoorOutcome.REFUSED: ("bad", "✗"),
+}
+
+
+def door_answer(received, session) -> Answer:
+    """The words for what became of an action a phone sent (`commands.Received`)."""
+    action = received.action
+    if received.replay:
+        tone, icon = _REPLAY_TONES[action.outcome]
+        return Answer(tone, icon, _("This was received before: nothing was done again."))
+    if action.outcome == DoorOutcome.CONFLICT:
+        return _conflict_answer(received, session)
+    if action.outcome == DoorOutcome.SUPERSEDED:
+        standing = "; ".join(
+            _(
+                "%(name)s: %(state)s at %(time)s by %(who)s",
+                name=mark.attendee.name,
+                state=state_label(mark.state),
+                time=clock(mark.marked_at, session.timezone),
+                who=on_phone(mark.marked_by and mark.marked_by.name, mark.marked_on),
+            )
+            for mark in received.standing
+        )
+        return Answer("again", "↻", _("Not changed: a later mark stands"), standing)
+    if received.refusal is not None:
+        return Answer("bad", "✗", str(received.refusal.message))
+    if received.check_in is not None:
+        return scan_answer(received.check_in, session)
+    attendee = received.attendee
+    if received.released is not None:
+        collector = received.released.collected_by
+        return Answer(
+            "ok",
+            "✓",
+            _("%(name)s left with %(collector)s.", name=attendee.name, collector=collector),
+        )
+    title = _("%(name)s: %(state)s", name=attendee.name, state=state_label(action.state))
+    return Answer("ok", "✓", title)
+
+
+def _conflict_answer(received, session) -> Answer:
+    """Let in on this phone and on another: who else, when; the register keeps the first."""
+    action = received.action
+    names = ", ".join(conflict.attendee.name for conflict in received.conflicts)
+    others = dict.fromkeys(
+        _(
+            "Also checked in by %(who)s at %(time)s.",
+            who=on_phone(by and by.name, on),
+            time=clock(at, session.timezone),
+        )
+        for by, at, on in (
+            (c.second_by, c.second_at, c.second_on)
+            if c.first_at == action.happened_at and c.first_by_id == action.user_id
+            else (c.first_by, c.first_at, c.first_on)
+            for c in received.conflicts
+        )
+    )
+    detail = " ".join([*others, _("The register keeps the first.")])
+    return Answer("again", "⚠", _("Checked in twice: %(names)s", names=names), detail)
+
+
+def door_words() -> dict:
+    """What the door's script says by itself, offline, in the page's language: each
+    sentence with its blanks as {name} for the script to fill."""
+    return {
+        "states": {state.value: str(label) for state, label in STATE_LABELS.items()},
+        "waiting": _("Saved on this phone, not yet sent (%(num)s waiting)", num="{n}"),
+        "pending": _("Saved on this phone, not yet sent"),
+        "offline": _("No connection: what you do is saved on this phone."),
+        "sent": _("Everything is sent."),
+        "failed": _("Could not send just now: the phone will try again."),
+        "log_in": _("Could not send: log in again, then send what is waiting."),
+        "log_out_first": _("Send what is waiting before you log out."),
+        "needs_network": _("This needs a connection: try again when the phone is online."),
+        "checked_in": _("Checked in: %(names)s", names="{names}"),
+        "already": _("Already checked in at %(time)s by %(who)s", time="{time}", who="{who}"),
+        "unknown": _("Not on this phone's list"),
+        "unknown_detail": _(
+            "No ticket on this phone's list has this code. Check it, or look the name "
+            "up in the list."
+        ),
+        "not_today": _("This session is not today"),
+        "not_today_detail": _("Open the register of today's session to check people in."),
+        "marked": _("%(name)s: %(state)s", name="{name}", state="{state}"),
+        "left": _("%(name)s left with %(collector)s.", name="{name}", collector="{collector}"),
+        "choose": _("Choose who collects %(name)s.", name="{name}"),
+        "no_collector": _("No one is named on the booking to collect %(name)s.", name="{name}"),
+        "not_here": _("%(name)s is not marked as here.", name="{name}"),
+        "check_out": _("Check out"),
+        "cancel": _("Cancel"),
+        "someone": _("someone"),
+    }
 
 
 #: Template globals of the attendance pages.

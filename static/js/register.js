@@ -12,6 +12,10 @@
  * Also here: the name search filters the list as one types; the camera scanner
  * (getUserMedia into a <video>, frames into a <canvas>, decoded by jsQR, loaded
  * on first use); and the self check-in QR code, fetched anew every 30 seconds.
+ *
+ * On a phone that can keep the register offline, door.js takes the taps and scans
+ * over (window.ConveneRegister.useDoor); it uses the row, answer and search
+ * helpers here (window.ConveneRegister).
  */
 (function () {
   "use strict";
@@ -74,7 +78,14 @@
     form.submit();
   }
 
+  /* door.js, once it has taken over: it answers a form it handles with a promise. */
+  var door = null;
+
   function send(form, submitter) {
+    var taken = door && door(form, submitter);
+    if (taken) {
+      return taken;
+    }
     var busy = (submitter && submitter.closest(".register-list > li")) || form;
     if (busy.getAttribute("aria-busy") === "true") {
       return Promise.resolve();
@@ -173,6 +184,15 @@
   if (search) {
     search.addEventListener("input", filter);
   }
+
+  window.ConveneRegister = {
+    announce: announce,
+    filter: filter,
+    replaceRow: replaceRow,
+    useDoor: function (take) {
+      door = take;
+    },
+  };
 
   /* The camera scanner --------------------------------------------------------- */
 

@@ -8,17 +8,30 @@ form POST that works without JavaScript; with it (static/js/register.js), the
 same POST asks for JSON and gets back the rows it changed, the counts and what
 to announce: read for those attendees only, whatever the register's size. A
 child's check-out is a small page of its own, linked from the child's row: who
-may collect them, a button each."""
+may collect them, a button each.
 
+On a phone whose browser has service workers, the register also works offline
+(static/js/door.js, door-store.js and door-worker.js): the worker keeps the page
+and its files, the phone keeps what the door needs (`phone_data`) and queues what
+its helper does, sending it to `sync` at once or when the network is back; the
+phone asks for the marks others changed (`changes`) every few seconds. The page
+can be installed from its manifest. See the README's "At the door, offline"."""
+
+import json
+import re
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     get_template_attribute,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,16 +47,29 @@ from app.attendance.forms import (
     ScanForm,
     SelfCheckInSwitchForm,
     WalkInForm,
+    read_door_batch,
     read_tap,
 )
+from app.attendance.models import DoorOutcome
 from app.attendance.web import limits
-from app.attendance.words import MARK_ORDER, Answer, RowWords, scan_answer, state_label
+from app.attendance.words import (
+    MARK_ORDER,
+    Answer,
+    RowWords,
+    conflict_line,
+    door_answer,
+    door_words,
+    scan_answer,
+    state_label,
+)
+from app.core.assets import files_version
 from app.core.db import utcnow
 from app.core.errors import render_error
 from app.core.qr import qr_image
 from app.core.refusal import Refusal
 from app.core.transaction import transaction
 from app.core.web import get_or_404, show_errors
+from app.enrolment import tickets
 from app.enrolment.models import Attendee
 from app.programmes.permissions import (
     can_correct_attendance,
@@ -54,6 +80,8 @@ from app.programmes.web.access import Loaded, load
 
 bp = Blueprint("attendance_door", __name__)
 bp.after_request(limits.give_device_id)
+#: The door's service worker, served from above every register (see `worker`).
+worker_bp = Blueprint("attendance_door_worker", __name__)
 
 
 # Loading and answering ---------------------------------------------------------------
@@ -125,6 +153,7 @@ def render_register(loaded: Loaded, *, scan_form=None, walk_in_form=None):
     register = queries.register(loaded.session, search=request.values.get("q"))
     refused = bool((scan_form and scan_form.errors) or (walk_in_form and walk_in_form.errors))
     answer = browser.pop(_SCAN_ANSWER, None)
+    page = _page(loaded)
     return render_template(
         "attendance/register.html",
         answer=Answer(**answer) if answer else None,
@@ -133,7 +162,9 @@ def render_register(loaded: Loaded, *, scan_form=None, walk_in_form=None):
         seconds_left=rules.seconds_until_next_code(),
         register=register,
         counts=register.counts,
-        **_page(loaded),
+        conflicts=_conflict_lines(loaded),
+        door=_door(loaded) if _door_open(loaded) else None,
+        **page,
     ), 422 if refused else 200
 
 
@@ -149,21 +180,30 @@ def _answer(loaded: Loaded, answer: Answer, attendee_ids=(), status: int = 200):
     Called before the transaction commits, when the change succeeded: what it reads
     then is what the change wrote, and nothing has been expired (read again) yet."""
     if _wants_json():
-        page = _page(loaded)
-        register_row = get_template_attribute("attendance/_row.html", "register_row")
-        rows = {
-            row.id: register_row(row, page["words"], page["buttons"], page["may_mark"])
-            for row in queries.register_rows(loaded.session, attendee_ids)
-        }
-        counts = queries.register_counts(loaded.session)
+        rows = queries.register_rows(loaded.session, attendee_ids)
         return jsonify(
             answer=render_template("attendance/_answer.html", answer=answer),
-            counts=render_template("attendance/_counts.html", counts=counts),
-            rows=rows,
+            counts=_counts_html(loaded),
+            rows=_rows_html(loaded, rows),
         ), status
     flash(" ".join(filter(None, [answer.title, answer.detail])), _FLASH[answer.tone])
     anchor = f"attendee-{attendee_ids[0]}" if attendee_ids else None
     return redirect(_register_url(loaded, anchor))
+
+
+def _rows_html(loaded: Loaded, rows) -> dict[int, str]:
+    """These rows of the register as the page shows them, by attendee."""
+    page = _page(loaded)
+    register_row = get_template_attribute("attendance/_row.html", "register_row")
+    return {
+        row.id: register_row(row, page["words"], page["buttons"], page["may_mark"]) for row in rows
+    }
+
+
+def _counts_html(loaded: Loaded) -> str:
+    return render_template(
+        "attendance/_counts.html", counts=queries.register_counts(loaded.session)
+    )
 
 
 def _refused(loaded: Loaded, message, attendee_id: int | None = None):
@@ -196,7 +236,13 @@ def too_many(error):
 @bp.get("")
 @login_required
 def register(programme_id: int, cohort_id: int, session_id: int):
-    return render_register(_load(programme_id, cohort_id, session_id))
+    # A page with a message for this moment only is not one for the phone to keep.
+    loaded = _load(programme_id, cohort_id, session_id)
+    passing = bool(request.args or browser.get("_flashes") or _SCAN_ANSWER in browser)
+    response = make_response(render_register(loaded))
+    if _door_open(loaded) and not passing:
+        response.headers[_KEEP] = "1"
+    return response
 
 
 @bp.post("/tap")
@@ -337,3 +383,283 @@ def self_checkin_code(programme_id: int, cohort_id: int, session_id: int):
     return Response(
         qr_image(address, "svg"), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
     )
+
+
+# The door's phones -------------------------------------------------------------------
+
+#: A register page the phone may keep for offline use (see door-worker.js): only the
+#: register sends it, and not with a message meant for one moment (a flash).
+_KEEP = "X-Door-Keep"
+#: Where the worker serves: every register is under it.
+_WORKER_SCOPE = "/organise/programmes/"
+#: What the worker keeps for the register to work offline, besides the page itself.
+_SHELL = (
+    "css/convene.css",
+    "js/register.js",
+    "js/door.js",
+    "js/door-store.js",
+    "vendor/jsqr/jsQR.js",
+    "img/favicon.svg",
+    "img/logo.svg",
+    "img/door-192.png",
+    "img/door-512.png",
+)
+#: The worker's own script (in static/js): its version covers it, the shell and the store.
+_WORKER = "js/door-worker.js"
+#: Marks changed this long before a phone last asked are sent again: a change that
+#: was stamped before the phone asked but committed after is not missed.
+_OVERLAP = timedelta(seconds=10)
+
+
+def _ms(moment: datetime) -> int:
+    """A moment as the phones' script counts time: milliseconds since 1970."""
+    return int(moment.timestamp() * 1000)
+
+
+def _door_open(loaded: Loaded) -> bool:
+    """Whether the phones may work this register offline: while the session's day
+    lasts, for those who may mark it."""
+    return not rules.register_closed(loaded.session, utcnow()) and _may_change(loaded)
+
+
+def _ids(loaded: Loaded) -> dict[str, int]:
+    """The ids in the addresses of a register and of everything under it."""
+    return {
+        "programme_id": loaded.programme.id,
+        "cohort_id": loaded.cohort.id,
+        "session_id": loaded.session.id,
+    }
+
+
+def _door(loaded: Loaded) -> dict:
+    """The addresses the door's script works with, for the register page."""
+    ids = _ids(loaded)
+    return {
+        "worker": url_for("attendance_door_worker.worker"),
+        "scope": _WORKER_SCOPE,
+        "data": url_for("attendance_door.phone_data", **ids),
+        "changes": url_for("attendance_door.changes", **ids),
+        "sync": url_for("attendance_door.sync", **ids),
+        "manifest": url_for("attendance_door.manifest", **ids),
+        "register": url_for("attendance_door.register", **ids),
+        "helper": current_user.id,
+        "rendered": _ms(utcnow()),
+    }
+
+
+def _conflict_lines(loaded: Loaded) -> list[str]:
+    return [
+        conflict_line(conflict, loaded.session.timezone)
+        for conflict in queries.door_conflicts(loaded.session)
+    ]
+
+
+def _conflicts_html(loaded: Loaded) -> str:
+    return render_template("attendance/_conflicts.html", conflicts=_conflict_lines(loaded))
+
+
+def _person(row: queries.Row) -> dict:
+    """One person on the register as a phone keeps them: what the door needs to
+    answer a scan, a tap or a check-out by itself (the rest is on the page)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "child": row.is_child,
+        "party": row.enrolment_id,
+        "state": row.state.value if row.state else None,
+        "at": _ms(row.marked_at) if row.marked_at else None,
+        "by": row.marked_by,
+        "left": row.checked_out_at is not None,
+        "collectors": row.collectors,
+    }
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/phone-data")
+@login_required
+def phone_data(programme_id: int, cohort_id: int, session_id: int):
+    """What a phone keeps to work the door offline: the people of this session only,
+    the codes of their tickets (as the door matches them, see `door_key`), when the
+    session's day starts and ends (the phone forgets it all then), and the words
+    its script says by itself."""
+    loaded = _load(programme_id, cohort_id, session_id)
+    rows = queries.register_rows(loaded.session)
+    parties: dict[int, list[int]] = {}
+    for row in rows:
+        parties.setdefault(row.enrolment_id, []).append(row.id)
+    start, end = rules.day_bounds(loaded.session)
+    return _no_store(
+        jsonify(
+            session={
+                "id": loaded.session.id,
+                "day": [_ms(start), _ms(end)],
+                "timezone": loaded.session.timezone,
+            },
+            helper={"id": current_user.id, "name": current_user.name},
+            people=[_person(row) for row in rows],
+            tickets=[
+                {"codes": sorted({door_key(code) for code in codes}), "party": parties[booking]}
+                for booking, codes in queries.ticket_codes(loaded.session).items()
+                if booking in parties
+            ],
+            prefix=tickets.PREFIX,
+            #: The first letter of each mark button's name, and its state.
+            letters={letter: state.value for state, letter in TAP_LETTERS.items()},
+            words=door_words(),
+            cursor=_ms(utcnow()),
+        )
+    )
+
+
+#: Look-alike letters read as the digits a ticket code has (`tickets.read_ticket`).
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def door_key(code: str) -> str:
+    """A ticket code as a phone matches it offline: upper case, without spaces or
+    dashes, without the QR code's prefix, O read as 0 and I or L as 1. Old tokens are
+    kept the same way, so they match as they are typed too. door.js reads a scanned or
+    typed code the same way (`doorKey`)."""
+    key = "".join(code.split()).replace("-", "").upper()
+    return key.removeprefix(tickets.PREFIX).translate(_LOOK_ALIKES)
+
+
+@bp.get("/changes")
+@login_required
+def changes(programme_id: int, cohort_id: int, session_id: int):
+    """The marks changed since the phone last asked (`since`: the `cursor` of its last
+    answer; without it, every mark), as rows of the page and as the phone keeps
+    them, with the counts; and the conflicts, when one was found since."""
+    loaded = _load(programme_id, cohort_id, session_id)
+    since = max(request.args.get("since", default=0, type=int), 0)
+    now = utcnow()
+    since_at = datetime.fromtimestamp(since / 1000, UTC) - _OVERLAP
+    changed = queries.changed_since(loaded.session, since_at)
+    rows = queries.register_rows(loaded.session, changed) if changed else []
+    conflicts = queries.door_conflicts(loaded.session)
+    found = any(conflict.found_at >= since_at for conflict in conflicts)
+    return _no_store(
+        jsonify(
+            cursor=_ms(now),
+            rows=_rows_html(loaded, rows),
+            people=[_person(row) for row in rows],
+            counts=_counts_html(loaded) if rows else None,
+            conflicts=_conflicts_html(loaded) if found else None,
+        )
+    )
+
+
+@bp.post("/sync")
+@login_required
+@limits.door_limits
+def sync(programme_id: int, cohort_id: int, session_id: int):
+    """What a phone queued, sent at once or when it was back online: each action
+    taken in once (`commands.receive`), in the order it was done, each in a
+    transaction of its own. The answer says what became of each (by its key), with
+    the rows it changed, the counts, and the conflicts when it found one."""
+    loaded = _load(programme_id, cohort_id, session_id)
+    batch = read_door_batch(request.get_json(silent=True))
+    if batch is None:
+        abort(400)
+    by = current_user._get_current_object()
+    may_correct = can_correct_attendance(by, loaded.role)
+    received_at = utcnow()
+    results, touched, conflict = [], set(), False
+    *first, last = sorted(batch.actions, key=lambda sent: sent.device_time)
+
+    def take(sent) -> None:
+        nonlocal conflict
+        received = commands.receive(
+            loaded.session,
+            batch.phone,
+            sent,
+            by,
+            sent_at=batch.sent_at,
+            received_at=received_at,
+            may_correct=may_correct,
+        )
+        answer = door_answer(received, loaded.session)
+        results.append(
+            {
+                "key": sent.key,
+                "outcome": received.action.outcome.value,
+                "answer": render_template("attendance/_answer.html", answer=answer),
+            }
+        )
+        touched.update(received.attendee_ids)
+        conflict |= received.action.outcome == DoorOutcome.CONFLICT
+
+    for sent in first:
+        with transaction():
+            take(sent)
+    with transaction():
+        take(last)
+        # Read before the commit, as the page's JSON answers are (see `_answer`).
+        rows = queries.register_rows(loaded.session, touched)
+        return jsonify(
+            results=results,
+            rows=_rows_html(loaded, rows),
+            people=[_person(row) for row in rows],
+            counts=_counts_html(loaded),
+            conflicts=_conflicts_html(loaded) if conflict else None,
+        )
+
+
+@bp.get("/manifest.webmanifest")
+@login_required
+def manifest(programme_id: int, cohort_id: int, session_id: int):
+    """This register as an app on a phone's home screen: it opens on the register."""
+    loaded = _load(programme_id, cohort_id, session_id)
+    address = url_for("attendance_door.register", **_ids(loaded))
+    icon = "img/door-{}.png"
+    body = {
+        "id": address,
+        "name": f"{_('Register')} · {loaded.session.title or loaded.cohort.name}",
+        "short_name": _("Register"),
+        "start_url": address,
+        "scope": address,
+        "display": "standalone",
+        "background_color": "#f4f6f8",
+        "theme_color": "#0b5cad",
+        "icons": [
+            {
+                "src": url_for("static", filename=icon.format(size)),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+                "purpose": "any",
+            }
+            for size in (192, 512)
+        ],
+    }
+    return Response(json.dumps(body), mimetype="application/manifest+json")
+
+
+@worker_bp.get("/door-worker.js")
+def worker():
+    """The door's service worker: static/js/door-worker.js, with what it keeps
+    written in. Its version is that of every file it keeps, so that a deploy that
+    changes any of them installs a worker with a cache of its own and drops the
+    old. Served above every register (its scope, `_WORKER_SCOPE`), checked by the
+    browser for a new version at every visit (no-cache)."""
+    settings = {
+        "version": files_version((_WORKER, *_SHELL)),
+        "shell": [url_for("static", filename=name) for name in _SHELL],
+        "store": url_for("static", filename="js/door-store.js"),
+        "registers": _register_paths(),
+    }
+    script = Path(current_app.static_folder, _WORKER).read_text(encoding="utf-8")
+    body = f"const DOOR = {json.dumps(settings)};\n{script}"
+    return Response(body, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+def _register_paths() -> str:
+    """Every register's path, as a regular expression (for the worker's script)."""
+    ids = {"programme_id": 9_000_001, "cohort_id": 9_000_002, "session_id": 9_000_003}
+    pattern = re.escape(url_for("attendance_door.register", **ids))
+    for value in ids.values():
+        pattern = pattern.replace(str(value), r"\d+")
+    return f"^{pattern}$"
