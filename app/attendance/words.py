@@ -394,6 +394,10 @@ def door_words() -> dict:
         "sent": _("Everything is sent."),
         "failed": _("Could not send just now: the phone will try again."),
         "log_in": _("Could not send: log in again, then send what is waiting."),
+        "limited": _(
+            "Too many check-ins in a short time: what you did is saved on this phone"
+            " and is sent by itself in a moment."
+        ),
         "log_out_first": _("Send what is waiting before you log out."),
         "needs_network": _("This needs a connection: try again when the phone is online."),
         "checked_in": _("Checked in: %(names)s", names="{names}"),

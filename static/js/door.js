@@ -63,7 +63,8 @@
   var awaited = {}; // keys of the actions whose answer someone waits for
   var answered = {}; // the server's answers to those, by key
   var sending = null; // the sending under way
-  var trouble = null; // why the last sending failed: "offline", "failed" or "log_in"
+  var trouble = null; // why the last sending failed: "offline", "failed", "log_in" or "limited"
+  var retryTimer = null; // sends again once the door's limit allows
   var justSent = false;
   var saveTimer = null;
 
@@ -458,6 +459,11 @@
         if (response.ok && type.indexOf("application/json") !== -1) {
           return response.json();
         }
+        // Over the door's limit: nothing was taken in; sent again when the server says.
+        if (response.status === 429) {
+          sendLater(Number(response.headers.get("Retry-After")) || 30);
+          throw "limited";
+        }
         // Logged out meanwhile: the server sends the login page instead.
         throw response.redirected || response.status === 401 || response.status === 403
           ? "log_in"
@@ -467,6 +473,15 @@
         throw "offline";
       }
     );
+  }
+
+  function sendLater(seconds) {
+    if (!retryTimer) {
+      retryTimer = window.setTimeout(function () {
+        retryTimer = null;
+        send();
+      }, seconds * 1000);
+    }
   }
 
   /* The server's answer to a batch of this register. */
@@ -501,6 +516,8 @@
           return action.key;
         });
         trouble = null;
+        window.clearTimeout(retryTimer);
+        retryTimer = null;
         queue = queue.filter(function (action) {
           return keys.indexOf(action.key) === -1;
         });
@@ -707,23 +724,27 @@
 
   /* Staying up to date ------------------------------------------------------------------ */
 
-  function poll() {
-    if (document.hidden || !navigator.onLine) {
-      return Promise.resolve();
-    }
-    var address = door.changes + "?since=" + encodeURIComponent(register.cursor);
+  /* The server's JSON answer at this address; fails when there is none (offline, a
+     log-in page, the server busy or too slow). */
+  function getJSON(address) {
     return fetch(address, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
       signal: AbortSignal.timeout(SEND_WAIT_MS),
-    })
-      .then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/json") === -1) {
-          throw new Error("no changes to read");
-        }
-        return response.json();
-      })
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || type.indexOf("application/json") === -1) {
+        throw new Error("no JSON answer from " + address);
+      }
+      return response.json();
+    });
+  }
+
+  function poll() {
+    if (document.hidden || !navigator.onLine) {
+      return Promise.resolve();
+    }
+    return getJSON(door.changes + "?since=" + encodeURIComponent(register.cursor))
       .then(function (reply) {
         register.cursor = reply.cursor;
         showRows(reply.rows, reply.people);
@@ -731,7 +752,7 @@
         showCounts();
         showConflicts(reply.conflicts);
         saveSoon();
-        return queue.length ? send() : undefined;
+        return queue.length && !retryTimer ? send() : undefined; // over the limit: wait
       })
       .catch(function () {
         return undefined; // offline, or the server busy: next time
@@ -746,18 +767,7 @@
 
   /* Fresh data for the phone to keep, when the page opens online. */
   function refresh() {
-    return fetch(door.data, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-      signal: AbortSignal.timeout(SEND_WAIT_MS),
-    })
-      .then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/json") === -1) {
-          throw new Error("no data");
-        }
-        return response.json();
-      })
+    return getJSON(door.data)
       .then(function (data) {
         var people = {};
         data.people.forEach(function (person) {

@@ -10,7 +10,7 @@ import segno
 from playwright.sync_api import expect
 
 from app.enrolment import tickets
-from app.extensions import db
+from app.extensions import db, limiter
 from tests.attendance import test_door as at_the_door
 from tests.attendance.test_door import code_of, marks
 from tests.browser.audit import Audit
@@ -177,11 +177,12 @@ def test_can_a_helper_check_in_by_code_and_tap_then_hand_a_child_over(
     assert left.checked_out_at is not None
 
 
-def test_does_the_phone_say_so_next_to_the_code_box_when_a_code_is_mistyped_or_too_many(
+def test_does_the_phone_say_so_when_a_code_is_mistyped_or_the_door_is_over_its_limit(
     app, phone, door, family, make_user, log_in
 ):
-    """A code read out and typed with a slip, then a helper over the door's limit: each
-    answer appears where a scan's answer goes, and nothing is recorded."""
+    """A code read out and typed with a slip: the answer appears where a scan's answer
+    goes, and nothing is recorded. Then a helper over the door's limit: the phone keeps
+    the scan, says why it waits, and sends it once the limit allows."""
     app.config.update(DOOR_RATE_LIMIT="2 per minute")
     first = family(door.cohort, children=1)
     second = family(door.cohort, children=1, guardian=make_user(name="Bea Brown"))
@@ -202,9 +203,15 @@ def test_does_the_phone_say_so_next_to_the_code_box_when_a_code_is_mistyped_or_t
 
     code_box.fill(tickets.code_groups(second.ticket_code))
     phone.get_by_role("button", name="Check in", exact=True).click()
-    expect(phone.locator("#scan-answer")).to_contain_text("Too many check-ins in a short time")
-    expect(phone.locator("#scan-answer")).to_contain_text("That one was not recorded.")
+    waiting = phone.locator("[data-door-status]")
+    expect(waiting).to_contain_text("Saved on this phone, not yet sent (1 waiting)")
+    expect(waiting).to_contain_text("Too many check-ins in a short time")
     assert len(marks(door.session)) == 1
     audit = Audit(phone)
-    audit.check("register with a refusal")
+    audit.check("register with a scan held by the limit")
     audit.assert_clean()
+
+    limiter.reset()  # as a minute later
+    phone.get_by_role("button", name="Send now").click()
+    expect(waiting).to_have_text("Everything is sent.")
+    assert len(marks(door.session)) == 2

@@ -214,8 +214,8 @@ def _refused(loaded: Loaded, message, attendee_id: int | None = None):
 @bp.errorhandler(429)
 def too_many(error):
     """Over a door limit: nothing of what was sent is recorded. The script shows the
-    answer where the one of a scan goes (next to the code box); a sync call reads
-    `retry_after`; a plain form gets the error page."""
+    answer where the one of a scan goes (next to the code box); a phone's sync keeps
+    its queue and sends it again after `Retry-After`; a plain form gets the error page."""
     seconds, wait = limits.wait()
     title = _("Too many check-ins in a short time")
     detail = _("That one was not recorded. Try again in %(wait)s.", wait=wait)
