@@ -40,6 +40,7 @@
   var door = JSON.parse(root.getAttribute("data-door"));
   var POLL_MS = 3000; // how often to ask for others' changes while online
   var SEND_WAIT_MS = 8000; // a request longer than this is taken as no network
+  var FRESH_WAIT_MS = 1500; // how long a check-out waits for the latest marks
   var SAVE_AFTER_MS = 2000; // the rows seen are kept at most this often
   var BATCH = 100; // actions in one request (door.py: DOOR_BATCH)
   var NOTES = 10; // answers kept in the list of those that need a look
@@ -686,11 +687,27 @@
     (first || cancel).focus();
   }
 
+  /* A check-out link opens the choice in the row. Online, the marks changed meanwhile
+     are asked for first (a moment at most): the phone's copy may not know yet of a
+     scan just made here or on another phone, and would say the child is not here.
+     Someone the phone does not know (booked since it last loaded) is left to the
+     server's own check-out page. */
   root.addEventListener("click", function (event) {
     var link = event.target.closest('.register-list a[href$="/check-out"]');
     if (link) {
       event.preventDefault();
-      choose(link.closest("li"));
+      var row = link.closest("li");
+      var fresh = new Promise(function (done) {
+        poll().then(done);
+        window.setTimeout(done, FRESH_WAIT_MS);
+      });
+      fresh.then(function () {
+        if (known(Number(row.id.slice("attendee-".length)))) {
+          choose(row);
+        } else {
+          window.location.assign(link.href);
+        }
+      });
     }
   });
 
