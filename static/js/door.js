@@ -66,6 +66,7 @@
   var sending = null; // the sending under way
   var trouble = null; // why the last sending failed: "offline", "failed", "log_in" or "limited"
   var retryTimer = null; // sends again once the door's limit allows
+  var started = false; // the phone has its copy of the register and works the page
   var justSent = false;
   var saveTimer = null;
 
@@ -691,10 +692,11 @@
      are asked for first (a moment at most): the phone's copy may not know yet of a
      scan just made here or on another phone, and would say the child is not here.
      Someone the phone does not know (booked since it last loaded) is left to the
-     server's own check-out page. */
+     server's own check-out page, as every check-out is until the phone has its copy
+     of the register (`start`). */
   root.addEventListener("click", function (event) {
     var link = event.target.closest('.register-list a[href$="/check-out"]');
-    if (link) {
+    if (link && started) {
       event.preventDefault();
       var row = link.closest("li");
       var fresh = new Promise(function (done) {
@@ -845,6 +847,7 @@
   }
 
   function start() {
+    started = true;
     restore();
     root.querySelectorAll(".register-list > li").forEach(function (row) {
       serverRows[row.id.slice("attendee-".length)] = row.outerHTML;
