@@ -480,6 +480,7 @@ class Fuzzer:
         return "\n".join(str(failure) for failure in self.failures)
 
 
+#: Asked by every sample cohort the walk visits (`ask_questions`).
 QUESTIONS = [
     QuestionDetails("Which track?", QuestionKind.CHOICE, choices=["Robots", "Rivers"]),
     QuestionDetails("Why this track?", QuestionKind.TEXT, required=False),
@@ -487,15 +488,13 @@ QUESTIONS = [
 
 
 def ask_questions() -> None:
-    """The demo cohorts ask no questions of their own: each cohort the walk visits gets
-    two, so that the question pages and their forms, and the answers on the application
-    form, are sent hostile values too."""
+    """Only the demo's summer school asks questions of its own: each sample cohort the
+    walk visits (booking ones too) gets two, so that every cohort's question pages and
+    forms, and the answers on its application form, are sent hostile values."""
     with transaction():
         for cohort in db.session.scalars(select(Cohort).where(Cohort.name.in_(SAMPLE_COHORTS))):
-            add_question(
-                cohort, QuestionDetails("Which track?", QuestionKind.CHOICE, True, ["A", "B"])
-            )
-            add_question(cohort, QuestionDetails("Why this track?", QuestionKind.TEXT, False))
+            for question in QUESTIONS:
+                add_question(cohort, question)
 
 
 @pytest.mark.parametrize("role", ROLES)
